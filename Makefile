@@ -1,0 +1,56 @@
+# arm64 KVM stage-2 series for Linux 6.1.y, and the harness that tests it.
+#   make          the main job: apply patches/ to the base, build, boot the KVM host, run KUnit + plan
+#   make check    what CI runs: harness unit tests, series checks (checkpatch, git am, per-patch
+#                 build + sparse), then the main job
+#   make compare  the same plan on the base kernel and the series kernel, side by side
+# Variables: KERNEL_SRC=/path/to/6.1.y (default: Debian's linux-source-6.1), BUILD, CACHE_DIR,
+# KVM_MODE=vhe|nvhe|protected, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
+S := scripts
+export BUILD ?= $(CURDIR)/build
+
+.PHONY: all run check compare tree export deps base series kernel selftests initramfs boot report \
+	unit-tests check-plan check-patches clean distclean
+all: run
+
+run:
+	@$(S)/run.sh series
+check:
+	@$(S)/run.sh check
+compare:
+	@$(S)/run.sh compare
+
+# Development loop: make tree -> edit and commit in build/tree -> make export
+tree: base
+	@$(S)/tree.sh
+export:
+	@$(S)/export.sh
+
+# The steps of the main job, each runnable alone (in this order).
+deps:
+	@$(S)/deps.sh
+base:
+	@$(S)/prepare-base.sh
+series:
+	@$(S)/apply-series.sh $(BUILD)/work/series/src
+kernel:
+	@$(S)/build-kernel.sh $(BUILD)/work/series/src $(BUILD)/work/series/obj
+selftests:
+	@$(S)/build-selftests.sh $(BUILD)/work/series/src $(BUILD)/work/series/obj $(BUILD)/work/selftests
+initramfs:
+	@$(S)/make-initramfs.sh $(BUILD)/work/series/obj $(BUILD)/work/selftests $(BUILD)/work/initramfs.cpio
+boot:
+	@$(S)/boot.sh $(BUILD)/work/series/obj/arch/arm64/boot/Image $(BUILD)/work/initramfs.cpio $(BUILD)/run/series
+report:
+	@$(S)/report.sh $(BUILD)/work/series/src $(BUILD)/run/series series
+
+unit-tests:
+	@python3 -m unittest discover -s tests -t . -v
+check-plan:
+	@python3 -m harness check-plan plan/kvm.plan plan/known-failures
+check-patches: base
+	@$(S)/check-patches.sh
+
+clean:
+	rm -rf $(BUILD)
+distclean: clean
+	rm -rf $${CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kvm-arm64-series}

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Common settings and helpers for the harness steps. Sourced, never run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-arm64-series}
+PATCHES=${PATCHES:-$ROOT/patches}
+PLAN=${PLAN:-$ROOT/plan/kvm.plan}
+KNOWN=${KNOWN:-$ROOT/plan/known-failures}
+SUITES=${SUITES:-$ROOT/plan/kunit-suites}
+KVM_MODE=${KVM_MODE:-vhe}
+QEMU_SMP=${QEMU_SMP:-2}
+QEMU_MEM=${QEMU_MEM:-6G}
+HUGEPAGES=${HUGEPAGES:-640}
+HUGEPAGES_1G=${HUGEPAGES_1G:-0}
+JOBS=${JOBS:-$(nproc)}
+CROSS=aarch64-linux-gnu-
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Reproducible build metadata: ccache hits and identical images across runs.
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+export KBUILD_BUILD_USER=kvm-harness KBUILD_BUILD_HOST=kvm-harness
+export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
+export PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH}
+
+KMAKE=(make ARCH=arm64 "CROSS_COMPILE=$CROSS" "CC=ccache ${CROSS}gcc" "HOSTCC=ccache gcc" -j"$JOBS")
+
+mkdir -p "$BUILD/logs"
+_T0=${_T0:-$(date +%s)}
+export _T0
+
+elapsed() {
+	local s=$(( $(date +%s) - _T0 ))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+step() { printf '==> [%s] %s\n' "$(elapsed)" "$*"; }
+info() { printf '    %s\n' "$*"; }
+warn() { printf 'WARNING (harness): %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# run_logged LOG DESCRIPTION CMD...: run CMD with its output in LOG; print a heartbeat
+# every minute so long steps are never silent; on failure show the tail and the log path.
+run_logged() {
+	local log=$1 what=$2 rc=0 hb
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	( while sleep 60; do
+		printf '    ... %s still running [%s], last: %s\n' "$what" "$(elapsed)" \
+			"$(tail -n 1 "$log" 2>/dev/null | cut -c1-100)"
+	  done ) &
+	hb=$!
+	"$@" >"$log" 2>&1 || rc=$?
+	kill "$hb" 2>/dev/null; wait "$hb" 2>/dev/null || true
+	if [ "$rc" -ne 0 ]; then
+		printf 'ERROR: %s failed (exit %d). Last lines of %s:\n' "$what" "$rc" "$log" >&2
+		tail -n 40 "$log" | sed 's/^/    | /' >&2
+		die "$what failed; full log: $log"
+	fi
+}
+
+# The scratch repository that holds the base tree, and the commit to build on.
+base_repo() { cat "$BUILD/base/repo" 2>/dev/null || die "no base tree prepared: run 'make base' first"; }
+base_ref() { cat "$BUILD/base/ref" 2>/dev/null || die "no base tree prepared: run 'make base' first"; }
+base_version() { cat "$BUILD/base/version" 2>/dev/null || echo unknown; }
+
+# The patch files of the series, in order, checked against patches/.
+series_patches() {
+	local f listed present
+	[ -f "$PATCHES/series" ] || die "$PATCHES/series is missing (it lists the patches in order; it may be empty)"
+	listed=$(grep -v '^[[:space:]]*#' "$PATCHES/series" | sed 's/[[:space:]]*$//' | grep -v '^$' || true)
+	for f in $listed; do
+		[ -f "$PATCHES/$f" ] || die "$PATCHES/series lists $f, which is not in $PATCHES/"
+	done
+	present=$(cd "$PATCHES" && ls -1 -- *.patch 2>/dev/null | grep -v '^0000-cover-letter' || true)
+	for f in $present; do
+		printf '%s\n' "$listed" | grep -qxF "$f" ||
+			die "$PATCHES/$f is not listed in $PATCHES/series (add it, or remove the file)"
+	done
+	printf '%s\n' "$listed" | grep -v '^$' || true
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Prepare the base tree: Debian's linux-source-6.1 (default) or KERNEL_SRC, as a scratch git
+# repository whose commit is the base every build starts from. The user's tree is never modified.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$BUILD/base" "$CACHE_DIR/base"
+# Deterministic base commits: the same tree always gives the same commit id.
+export GIT_AUTHOR_NAME=base GIT_AUTHOR_EMAIL=base@localhost GIT_COMMITTER_NAME=base \
+	GIT_COMMITTER_EMAIL=base@localhost GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' \
+	GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
+
+commit_snapshot() {	# commit_snapshot DIR MESSAGE: (re)commit DIR's whole content as "base"
+	local dir=$1 msg=$2
+	[ -d "$dir/.git" ] || git -C "$dir" init -q
+	# linux-source's top-level .gitignore ignores every top-level path: add with -f.
+	git -C "$dir" add -f -A .
+	if ! git -C "$dir" rev-parse -q --verify base >/dev/null ||
+	   ! git -C "$dir" diff --cached --quiet base; then
+		git -C "$dir" commit -q --allow-empty -m "$msg"
+		git -C "$dir" tag -f base >/dev/null
+	fi
+}
+
+if [ -n "${KERNEL_SRC:-}" ]; then
+	[ -d "$KERNEL_SRC" ] || die "KERNEL_SRC=$KERNEL_SRC is not a directory"
+	src=$(cd "$KERNEL_SRC" && pwd -P)
+	version=$(python3 -m harness tree-version "$src" 2>&1) || die "KERNEL_SRC: ${version#error: }"
+	top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null || true)
+	if [ "$top" = "$src" ]; then
+		ref=$(git -C "$src" rev-parse --verify HEAD^{commit}) ||
+			die "KERNEL_SRC=$src is a git tree without a HEAD commit"
+		if [ -n "$(git -C "$src" status --porcelain --untracked-files=no 2>/dev/null | head -1)" ]; then
+			warn "KERNEL_SRC=$src has uncommitted changes; the base is its HEAD ($ref) without them"
+		fi
+		repo=$src
+		step "base: KERNEL_SRC git tree $src at $(git -C "$src" log -1 --format='%h %s' "$ref") (Linux $version)"
+	else
+		key=dir-$(printf '%s' "$src" | sha256sum | cut -c1-16)
+		repo=$CACHE_DIR/base/$key
+		step "base: copying KERNEL_SRC=$src (Linux $version) into $repo"
+		mkdir -p "$repo"
+		run_logged "$BUILD/logs/base-rsync.log" "copy of $src" \
+			rsync -a --delete --exclude=/.git "$src/" "$repo/"
+		commit_snapshot "$repo" "base: Linux $version from $src"
+		ref=$(git -C "$repo" rev-parse base)
+	fi
+else
+	tarball=/usr/src/linux-source-6.1.tar.xz
+	if [ ! -f "$tarball" ]; then
+		"$ROOT/scripts/deps.sh"
+	fi
+	[ -f "$tarball" ] || die "$tarball is missing although linux-source-6.1 is installed; reinstall it (apt-get install --reinstall linux-source-6.1)"
+	pkgver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
+	repo=$CACHE_DIR/base/debian-$pkgver
+	if ! git -C "$repo" rev-parse -q --verify base >/dev/null 2>&1; then
+		step "base: extracting Debian linux-source-6.1 $pkgver into $repo"
+		tmp=$repo.tmp.$$
+		rm -rf "$tmp" && mkdir -p "$tmp"
+		run_logged "$BUILD/logs/base-extract.log" "extracting $tarball" \
+			tar -xf "$tarball" -C "$tmp" --strip-components=1
+		version=$(python3 -m harness tree-version "$tmp" 2>&1) || die "$tarball: ${version#error: }"
+		run_logged "$BUILD/logs/base-commit.log" "committing the base tree" \
+			commit_snapshot "$tmp" "base: Linux $version (Debian linux-source-6.1 $pkgver)"
+		rm -rf "$repo" && mv "$tmp" "$repo"
+	fi
+	version=$(python3 -m harness tree-version "$repo" 2>&1) || die "$repo: ${version#error: }"
+	ref=$(git -C "$repo" rev-parse base)
+	step "base: Debian linux-source-6.1 $pkgver, Linux $version ($repo)"
+fi
+
+printf '%s\n' "$repo" >"$BUILD/base/repo"
+printf '%s\n' "$ref" >"$BUILD/base/ref"
+printf '%s\n' "$version" >"$BUILD/base/version"

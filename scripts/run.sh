@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# run.sh MODE: the harness's jobs, each a chain of the step scripts.
+#   series   the main job: base + series -> kernel -> selftests -> initramfs -> boot -> report
+#   compare  the same plan on the base kernel and the series kernel, side by side
+#   check    dependencies, harness unit tests, plan, series checks, then the main job
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-series}
+S=$ROOT/scripts
+series_src=$BUILD/work/series/src
+series_obj=$BUILD/work/series/obj
+selftests=$BUILD/work/selftests
+cpio=$BUILD/work/initramfs.cpio
+
+prepare() {
+	"$S/deps.sh"
+	python3 -m harness check-plan "$PLAN" "$KNOWN" || die "invalid plan $PLAN"
+	"$S/prepare-base.sh"
+}
+
+build_series() {
+	"$S/apply-series.sh" "$series_src"
+	"$S/build-kernel.sh" "$series_src" "$series_obj"
+	"$S/build-selftests.sh" "$series_src" "$series_obj" "$selftests"
+	"$S/make-initramfs.sh" "$series_obj" "$selftests" "$cpio"
+}
+
+run_kernel() {	# run_kernel OBJ LABEL [report args]: boot, then report; returns the verdict
+	local obj=$1 label=$2
+	shift 2
+	"$S/boot.sh" "$obj/arch/arm64/boot/Image" "$cpio" "$BUILD/run/$label"
+	"$S/report.sh" "$series_src" "$BUILD/run/$label" "$label" "$@"
+}
+
+case $mode in
+series)
+	prepare
+	build_series
+	run_kernel "$series_obj" series
+	;;
+check)
+	"$S/deps.sh"
+	step "harness unit tests (no QEMU)"
+	python3 -m unittest discover -s "$ROOT/tests" -t "$ROOT" -v 2>"$BUILD/logs/unit-tests.log" ||
+		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
+	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
+	prepare
+	"$S/check-patches.sh"
+	build_series
+	run_kernel "$series_obj" series
+	;;
+compare)
+	prepare
+	build_series
+	"$S/apply-series.sh" "$BUILD/work/base/src" 0
+	"$S/build-kernel.sh" "$BUILD/work/base/src" "$BUILD/work/base/obj"
+	run_kernel "$BUILD/work/base/obj" base --optional-suites || true
+	rc=0
+	run_kernel "$series_obj" series || rc=$?
+	step "compare: base (Linux $(base_version)) vs series ($(series_patches | wc -l) patches)"
+	python3 -m harness compare "$BUILD/run/base/results.json" "$BUILD/run/series/results.json" |
+		tee "$BUILD/run/compare.txt"
+	info "written to $BUILD/run/compare.txt"
+	exit "$rc"
+	;;
+*)
+	die "usage: run.sh series|check|compare"
+	;;
+esac
