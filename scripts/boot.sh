@@ -37,7 +37,7 @@ show_progress() {
 	n=$(wc -l <"$log")
 	if [ "$n" -gt "$seen" ]; then
 		sed -n "$((seen + 1)),${n}p" "$log" | tr -d '\r' | grep -E \
-			'^# harness: \[|^(not )?ok [0-9]+ |kvm \[[0-9]+\]: .*mode|Kernel panic|^# harness: ERROR|KTAP version|# Totals:|^# [a-z0-9_-]+: pass:' |
+			'^# harness: \[|^(not )?ok [0-9]+ |kvm \[[0-9]+\]: .*mode|Kernel panic|^# harness: ERROR|^# [a-z0-9_-]+: pass:' |
 			sed "s/^/    [$(elapsed)] /" || true
 		seen=$n
 	fi

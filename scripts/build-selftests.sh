@@ -6,7 +6,7 @@
 src=${1:?usage: build-selftests.sh SRC OBJ OUT}
 obj=${2:?usage: build-selftests.sh SRC OBJ OUT}
 out=${3:?usage: build-selftests.sh SRC OBJ OUT}
-mkdir -p "$out"
+mkdir -p "$out" "$obj"
 src=$(cd "$src" && pwd)
 obj=$(cd "$obj" && pwd)
 out=$(cd "$out" && pwd)

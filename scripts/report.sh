@@ -8,6 +8,9 @@ src=${1:?usage: report.sh SRC OUTDIR LABEL}
 out=${2:?usage: report.sh SRC OUTDIR LABEL}
 label=${3:?usage: report.sh SRC OUTDIR LABEL}
 shift 3
+[ -d "$out" ] || die "$out missing: boot the VM first (scripts/boot.sh)"
+out=$(cd "$out" && pwd)	# kunit.py changes directory to the kernel tree
+src=$(cd "$src" && pwd)
 log=$out/console.log
 [ -f "$log" ] || die "$log missing: boot the VM first (scripts/boot.sh)"
 
