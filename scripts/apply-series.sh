@@ -33,7 +33,7 @@ for p in "${patches[@]}"; do
 	if ! out=$(git -C "$dir" -c user.name=harness -c user.email=harness@localhost \
 			am --keep-cr "$PATCHES/$p" 2>&1); then
 		git -C "$dir" am --abort >/dev/null 2>&1 || true
-		printf '%s\n' "$out" | sed 's/^/    | /' >&2
+		printf '%s\n' "$out" | grep -vE '^(hint:|When you have resolved|If you prefer to skip|To restore the original)' | sed 's/^/    | /' >&2
 		die "patch $PATCHES/$p does not apply to Linux $(base_version) (base $ref, after the patches before it in $PATCHES/series)"
 	fi
 	info "applied $p"
