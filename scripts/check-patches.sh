@@ -38,60 +38,76 @@ done
 # 3. each patch on its own
 commits=$(git -C "$src" rev-list --reverse "$(base_ref)..HEAD")
 i=0
-sparse_of() {	# sparse_of DIR LABEL: C=2 sparse warnings of DIR, positions stripped
-	local d=$1 label=$2 log
+# Results are cached by the content (git tree id) of the source, the config fragments and
+# the compiler: a tree already checked is not built and checked again (CI runs in a fresh
+# clone, where only the cache outside the repository survives).
+sparse_cache=$CACHE_DIR/sparse
+mkdir -p "$sparse_cache"
+tool_key=$( { cat "$ROOT"/configs/*.config; "${CROSS}gcc" --version | head -1; sparse --version 2>&1; } |
+	sha256sum | cut -c1-12)
+sparse_of() {	# sparse_of COMMIT DIR LABEL: C=2 sparse warnings of DIR at COMMIT, positions stripped
+	local c=$1 d=$2 label=$3 log cached
 	log=$work/sparse-$label-$(echo "$d" | tr '/' '_').log
-	"${KMAKE[@]}" -C "$src" O="$obj" C=2 "$d" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
-	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" |
-		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' | sort || true
+	cached=$sparse_cache/$(git -C "$src" rev-parse "$c^{tree}" | cut -c1-16)-$tool_key-$(echo "$d" | tr '/' '_')
+	if [ -f "$cached.txt" ] && [ -f "$cached.log" ]; then
+		cp "$cached.log" "$log"
+		cat "$cached.txt"
+		return 0
+	fi
+	configure_at "$c" || return 1
+	"${KMAKE[@]}" -C "$src" O="$obj" C=2 "$d" >"$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
+	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" | grep -v '\[-W' |
+		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' | sort >"$cached.txt.tmp" || true
+	cp "$log" "$cached.log"
+	mv "$cached.txt.tmp" "$cached.txt"
+	cat "$cached.txt"
 }
-configured=
-for c in $commits; do
-	p=${patches[$i]}
-	i=$((i + 1))
-	git -C "$src" checkout -q "$c"
-	files=$(git -C "$src" diff-tree --no-commit-id --name-only -r "$c")
-	dirs=$(printf '%s\n' "$files" | while read -r f; do
+configure_at() {	# configure_at COMMIT: check it out and (re)configure the bisect build
+	git -C "$src" checkout -q "$1"
+	CONFIG_ONLY=1 STRICT_CONFIG=0 "$ROOT/scripts/build-kernel.sh" "$src" "$obj" >"$work/config.log" 2>&1 ||
+		{ cat "$work/config.log" >&2; return 1; }
+}
+dirs_of() {	# dirs_of COMMIT: what to build for the files it touches
+	git -C "$src" diff-tree --no-commit-id --name-only -r "$1" | while read -r f; do
 		case $f in
 		tools/testing/selftests/kvm/*) echo selftests ;;
-		tools/*|Documentation/*|scripts/*) ;;
+		tools/*|Documentation/*|scripts/*|*/.kunitconfig) ;;
 		arch/arm64/include/*|include/*) echo arch/arm64/kvm/; echo arch/arm64/mm/ ;;
 		*/Kconfig*|*.c|*.S|*/Makefile) echo "$(dirname "$f")/" ;;
 		esac
-	done | sort -u)
-	for d in $dirs; do
+	done | sort -u
+}
+
+# The base's warnings, once per directory any patch needs.
+for d in $(for c in $commits; do dirs_of "$c"; done | grep -v '^selftests$' | sort -u); do
+	step "bisect: sparse (C=2) baseline of $d at the base"
+	sparse_of "$(base_ref)" "$d" base >"$work/sparse-base-$(echo "$d" | tr '/' '_').txt" ||
+		fail "the base does not build $d"
+done
+for c in $commits; do
+	p=${patches[$i]}
+	i=$((i + 1))
+	files=$(git -C "$src" diff-tree --no-commit-id --name-only -r "$c")
+	for d in $(dirs_of "$c"); do
 		if [ "$d" = selftests ]; then
 			step "bisect [$i/${#patches[@]}] $p: KVM selftests build"
-			if ! "$ROOT/scripts/build-selftests.sh" "$src" "$obj" "$work/selftests-$i" >/dev/null; then
+			git -C "$src" checkout -q "$c"
+			"$ROOT/scripts/build-selftests.sh" "$src" "$obj" "$work/selftests-$i" >/dev/null ||
 				fail "$p: the KVM selftests do not build at this patch (see $work/selftests-$i/build.log)"
-			fi
 			continue
 		fi
-		step "bisect [$i/${#patches[@]}] $p: build + sparse of $d"
-		if [ -z "$configured" ]; then
-			git -C "$src" checkout -q "$(base_ref)"
-			"$ROOT/scripts/build-kernel.sh" "$src" "$obj" || { fail "base kernel does not build"; break; }
-			configured=1
-			git -C "$src" checkout -q "$c"
-		fi
-		base_file=$work/sparse-base-$(echo "$d" | tr '/' '_').txt
-		if [ ! -f "$base_file" ]; then
-			git -C "$src" checkout -q "$(base_ref)"
-			sparse_of "$d" base >"$base_file" || { fail "the base does not build $d"; continue; }
-			git -C "$src" checkout -q "$c"
-		fi
-		if ! now=$(sparse_of "$d" "$i"); then
+		step "bisect [$i/${#patches[@]}] $p: build + sparse (C=2) of $d"
+		if ! now=$(sparse_of "$c" "$d" "$i"); then
 			fail "$p: $d does not build at this patch (see $work/sparse-$i-*.log)"
 			continue
 		fi
-		new=$(comm -13 "$base_file" <(printf '%s\n' "$now" | sed '/^$/d'))
+		new=$(comm -13 "$work/sparse-base-$(echo "$d" | tr '/' '_').txt" <(printf '%s\n' "$now" | sed '/^$/d'))
 		if [ -n "$new" ]; then
 			printf '%s\n' "$new" | sed 's/^/    | /'
 			fail "$p: new sparse warnings in $d"
 		fi
-		warn_lines=$(grep -E ': warning:' "$work/sparse-$i-$(echo "$d" | tr '/' '_').log" |
-			grep -vE '^[^ ]+:[0-9]+:[0-9]+: warning: .*\[sparse\]' |
-			grep -F -f <(printf '%s\n' "$files" | grep -E '\.[ch]$') || true)
+		warn_lines=$(grep -E ': warning: .*\[-W' "$work/sparse-$i-$(echo "$d" | tr '/' '_').log" |
+			grep -F -f <(printf '%s\n' "$files" | grep -E '\.[ch]$' || echo /nonexistent/) || true)
 		if [ -n "$warn_lines" ]; then
 			printf '%s\n' "$warn_lines" | sed 's/^/    | /'
 			fail "$p: compiler warnings in files it touches"

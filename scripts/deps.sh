@@ -4,7 +4,7 @@
 
 PKGS=(linux-source-6.1 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm sparse
       bc bison flex libssl-dev libelf-dev cpio ccache xz-utils git git-email rsync python3 perl
-      make gcc libc6-dev kmod)
+      make gcc libc6-dev kmod python3-ply)
 
 missing=()
 for p in "${PKGS[@]}"; do

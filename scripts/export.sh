@@ -11,6 +11,12 @@ git -C "$tree" merge-base --is-ancestor "$ref" HEAD ||
 	die "$tree HEAD does not contain the base commit $ref: rebase your work onto it"
 [ -z "$(git -C "$tree" status --porcelain --untracked-files=no | head -1)" ] ||
 	die "$tree has uncommitted changes: commit them (one logical change a commit) before exporting"
+ignored=$(git -C "$tree" status --porcelain --ignored --untracked-files=all | sed -n 's/^!! //p' | head -5)
+if [ -n "$ignored" ]; then
+	warn "files in $tree that git ignores (Debian's tree ignores every new file): not exported:"
+	printf '    %s\n' $ignored >&2
+	warn "if they belong to a patch: git add -f FILE, commit, and export again"
+fi
 n=$(git -C "$tree" rev-list --count "$ref..HEAD")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -13,8 +13,10 @@ python3 -m harness check-plan "$PLAN" "$KNOWN" >/dev/null || die "the plan $PLAN
 work=$(dirname "$cpio")/initramfs
 mkdir -p "$work"
 step "initramfs: init, plan ($PLAN) and selftests from $tests"
-"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$work/init" "$ROOT/init/init.c" ||
-	die "building init/init.c for aarch64 failed"
+for prog in init kvmbench; do
+	"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$work/$prog" "$ROOT/init/$prog.c" ||
+		die "building init/$prog.c for aarch64 failed"
+done
 
 list=$work/cpio.list
 {
@@ -23,6 +25,7 @@ list=$work/cpio.list
 	printf 'dir /tmp 1777 0 0\n'
 	printf 'file /init %s 0755 0 0\n' "$work/init"
 	printf 'file /plan %s 0644 0 0\n' "$PLAN"
+	printf 'file /kvm/kvmbench %s 0755 0 0\n' "$work/kvmbench"
 	(cd "$tests" && find . -mindepth 1 -type d ! -name '*.d' | sort) | while read -r d; do
 		printf 'dir /kvm/%s 0755 0 0\n' "${d#./}"
 	done
