@@ -19,6 +19,9 @@ JOBS=${JOBS:-$(nproc)}
 CROSS=aarch64-linux-gnu-
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Paths below the checkout become relative for ccache, so a fresh clone elsewhere (CI) and
+# 'make compare' (its own build directory) hit the cache of earlier builds.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$ROOT")}
 # Reproducible build metadata: ccache hits and identical images across runs.
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=kvm-harness KBUILD_BUILD_HOST=kvm-harness
