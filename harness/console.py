@@ -76,6 +76,27 @@ def kunit_lines(lines: List[str]) -> List[str]:
     return out
 
 
+KUNIT_SUITE = re.compile(r'^    # Subtest: (\S+)$')
+KUNIT_DIAG = re.compile(r'^\s+# \S+: (METRIC .*)$')
+
+
+def kunit_metric_lines(lines: List[str]) -> Dict[str, List[str]]:
+    """The 'METRIC ...' lines each KUnit suite's cases printed at boot, by suite name."""
+    out: Dict[str, List[str]] = {}
+    suite = None
+    for line in kunit_lines(lines):
+        line = TIMESTAMP.sub('', line, count=1)
+        line = line[1:] if line.startswith(' ') else line
+        m = KUNIT_SUITE.match(line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = KUNIT_DIAG.match(line)
+        if m and suite:
+            out.setdefault(suite, []).append(m.group(1))
+    return out
+
+
 @dataclass
 class TapResult:
     number: int

@@ -96,6 +96,9 @@ def build(lines: List[str], entries: List[Entry], known: Dict[str, str], *,
                      if run.done else 'init did not finish (panic, hang or timeout)')))
 
     suites = _kunit_suite_rows(kunit)
+    for name, mlines in console.kunit_metric_lines(lines).items():
+        if name in suites:
+            suites[name].metrics = metrics.extract(mlines)
     for name in expect_suites or []:
         if name not in suites:
             if optional_suites:

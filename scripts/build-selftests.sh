@@ -17,6 +17,16 @@ step "selftests: building tools/testing/selftests/kvm (static, aarch64) into $ou
 run_logged "$out/build.log" "KVM selftests build" \
 	make -C "$src/tools/testing/selftests/kvm" -j"$JOBS" ARCH=arm64 CROSS_COMPILE="$CROSS" \
 	KHDR_INCLUDES="-isystem $obj/usr/include" EXTRA_CFLAGS=-static OUTPUT="$out"
+# Harness benchmark programs written against the selftest library (init/kvm_*.c), linked with
+# the objects the build above produced, with the same include paths and flags.
+kvm=$src/tools/testing/selftests/kvm
+for prog in kvm_unmap_bench; do
+	run_logged "$out/$prog.log" "harness program $prog" \
+		"${CROSS}gcc" -static -O2 -g -std=gnu99 -Wall -Werror -fno-stack-protector \
+		-fno-PIE -no-pie -I"$src/tools/include" -I"$src/tools/arch/arm64/include" \
+		-isystem "$obj/usr/include" -I"$kvm/include" -I"$kvm/include/aarch64" -I"$kvm/.." \
+		-o "$out/$prog" "$ROOT/init/$prog.c" "$out"/lib/*.o "$out"/lib/aarch64/*.o -pthread -ldl
+done
 n=$(find "$out" -type f -perm -u+x ! -name '*.o' ! -name '*.d' | wc -l)
 [ "$n" -gt 0 ] || die "the selftests build produced no programs in $out (see $out/build.log)"
 step "selftests: $n programs"

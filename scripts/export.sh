@@ -44,4 +44,4 @@ for f in "$tmp"/*; do
 	cmp -s "$f" "$PATCHES/$(basename "$f")" || cp "$f" "$PATCHES/"
 done
 step "export: $n patch(es) from $tree into $PATCHES"
-git -C "$ROOT" status --short -- "$PATCHES" | sed 's/^/    /'
+{ git -C "$ROOT" status --short -- "$PATCHES" 2>/dev/null || ls -1 "$PATCHES"; } | sed 's/^/    /'

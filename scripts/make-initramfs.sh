@@ -33,12 +33,15 @@ list=$work/cpio.list
 		printf 'file /kvm/%s %s 0755 0 0\n' "${f#./}" "$tests/${f#./}"
 	done
 } >"$list"
-# Every program the plan runs must be in the image.
+# Every program the plan runs must be in the image (for kvmbench, also the one it runs).
 while read -r prog; do
 	grep -q "^file /kvm/${prog#./} " "$list" ||
 		die "the plan runs $prog, which the selftests build did not produce (is it in tools/testing/selftests/kvm/Makefile for aarch64?)"
 done < <(python3 -c 'import sys; from harness import plan
-for e in plan.load_plan(sys.argv[1]): print(e.argv[0])' "$PLAN" | sort -u)
+for e in plan.load_plan(sys.argv[1]):
+    print(e.argv[0])
+    if e.argv[0] == "kvmbench" and "--" in e.argv[:-1]:
+        print(e.argv[e.argv.index("--") + 1])' "$PLAN" | sort -u)
 "$gen" "$list" >"$cpio.tmp" || die "gen_init_cpio failed on $list"
 mv "$cpio.tmp" "$cpio"
 step "initramfs: $(du -h "$cpio" | cut -f1) $cpio"

@@ -50,7 +50,8 @@ check)
 	run_kernel "$series_obj" series
 	;;
 compare)
-	# The benchmark steps run after the plan, on both kernels.
+	# The benchmark steps run after the plan, on both kernels; one of them needs a 1GiB page.
+	[ "$HUGEPAGES_1G" -gt 0 ] 2>/dev/null || export HUGEPAGES_1G=1
 	mkdir -p "$BUILD/work"
 	cat "$PLAN" "$ROOT/plan/bench.plan" >"$BUILD/work/compare.plan"
 	export PLAN=$BUILD/work/compare.plan

@@ -257,6 +257,21 @@ class ResultsTest(unittest.TestCase):
         rows = self.build(kunit=kunit, expect_suites=['missing'], optional_suites=True)
         self.assertEqual(self.status(rows, 'missing'), 'N/A')
 
+    def test_kunit_metrics(self):
+        kunit = {'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': [
+            {'name': 's1', 'sub_groups': [], 'test_cases': [{'name': 'a', 'status': 'PASS'}]},
+            {'name': 's2', 'sub_groups': [], 'test_cases': [{'name': 'b', 'status': 'PASS'}]}]}
+        boot = ('[    1.0]     KTAP version 1\n[    1.0]     # Subtest: s1\n'
+                '[    1.1]     # a: METRIC tlbi_ops:2M:range 1\n'
+                '[    1.1]         # Subtest: param\n'
+                '[    1.2]     # a: METRIC tlbi_ops:8G:by-page 2097152\n'
+                '[    1.2]     ok 1 a\n[    1.3]     # Subtest: s2\n'
+                '[    1.3]     # b: not a metric 3\n[    1.3]     ok 1 b\n' + BOOT)
+        rows = self.build(boot, kunit=kunit, expect_suites=['s1', 's2'])
+        s1 = next(r for r in rows if r.name == 's1')
+        self.assertEqual(s1.metrics, {'tlbi_ops:2M:range': 1.0, 'tlbi_ops:8G:by-page': 2097152.0})
+        self.assertEqual(next(r for r in rows if r.name == 's2').metrics, {})
+
     def test_json_roundtrip_and_compare(self):
         rows = self.build()
         meta, back = results.from_json(results.to_json(rows, {'label': 'x'}))
