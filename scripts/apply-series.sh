@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# apply-series.sh DIR [N]: make DIR a clone of the base with the first N patches of the
-# series (all by default) applied as commits by 'git am'. A clone that already holds exactly
-# that is left alone, so incremental builds stay incremental.
+# apply-series.sh DIR [N|base-tests]: make DIR a clone of the base with the first N patches
+# of the series (all by default) applied as commits by 'git am'; with 'base-tests', only the
+# test patches listed in plan/base-test-patches (tests that use nothing the series adds, so
+# that 'make compare' runs them on the base too). A clone that already holds exactly that is
+# left alone, so incremental builds stay incremental.
 . "$(dirname "$0")/lib.sh"
 
-dir=${1:?usage: apply-series.sh DIR [N]}
+dir=${1:?usage: apply-series.sh DIR [N|base-tests]}
 repo=$(base_repo)
 ref=$(base_ref)
 mapfile -t patches < <(series_patches)
-n=${2:-${#patches[@]}}
-patches=("${patches[@]:0:$n}")
+if [ "${2:-}" = base-tests ]; then
+	list=$ROOT/plan/base-test-patches
+	mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
+	for p in "${wanted[@]}"; do
+		printf '%s\n' "${patches[@]}" | grep -qxF "$p" ||
+			die "$list lists $p, which is not in $PATCHES/series (renumbered by 'make export'?)"
+	done
+	patches=("${wanted[@]}")
+else
+	n=${2:-${#patches[@]}}
+	patches=("${patches[@]:0:$n}")
+fi
 
 key=$( { echo "$ref"; for p in "${patches[@]}"; do echo "$p"; cat "$PATCHES/$p"; done; } | sha256sum | cut -c1-32)
 if [ -d "$dir/.git" ] && [ "$(cat "$dir/.git/harness-series-key" 2>/dev/null)" = "$key" ] &&

@@ -57,7 +57,7 @@ compare)
 	export PLAN=$BUILD/work/compare.plan
 	prepare
 	build_series
-	"$S/apply-series.sh" "$BUILD/work/base/src" 0
+	"$S/apply-series.sh" "$BUILD/work/base/src" base-tests
 	STRICT_CONFIG=0 "$S/build-kernel.sh" "$BUILD/work/base/src" "$BUILD/work/base/obj"
 	run_kernel "$BUILD/work/base/obj" base --optional-suites || true
 	rc=0
