@@ -20,19 +20,21 @@ class Row:
     metrics: Dict[str, float] = field(default_factory=dict)
 
 
-def _kunit_suite_rows(kunit: Optional[dict]) -> Dict[str, Row]:
+def _kunit_suite_rows(kunit: Optional[dict], skipped_suites=frozenset(),
+                     skipped_cases=frozenset()) -> Dict[str, Row]:
     rows: Dict[str, Row] = {}
     if not kunit:
         return rows
 
-    def cases(group):
-        out = [c['status'] for c in group.get('test_cases', [])]
+    def cases(group, skip=False):
+        out = [('SKIP' if skip or c['name'] in skipped_cases else c['status'])
+               for c in group.get('test_cases', [])]
         for sub in group.get('sub_groups', []):
-            out += cases(sub)
+            out += cases(sub, skip or sub['name'] in skipped_cases)
         return out
 
     for suite in kunit.get('sub_groups', []):
-        st = cases(suite)
+        st = cases(suite, suite['name'] in skipped_suites)
         bad = sum(1 for s in st if s not in ('PASS', 'SKIP'))
         skipped = sum(1 for s in st if s == 'SKIP')
         if not st:
@@ -95,7 +97,7 @@ def build(lines: List[str], entries: List[Entry], known: Dict[str, str], *,
                     (f'init planned {run.planned} tests, the plan has {len(entries)}'
                      if run.done else 'init did not finish (panic, hang or timeout)')))
 
-    suites = _kunit_suite_rows(kunit)
+    suites = _kunit_suite_rows(kunit, *console.kunit_skipped(lines))
     for name, mlines in console.kunit_metric_lines(lines).items():
         if name in suites:
             suites[name].metrics = metrics.extract(mlines)

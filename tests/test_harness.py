@@ -257,6 +257,20 @@ class ResultsTest(unittest.TestCase):
         rows = self.build(kunit=kunit, expect_suites=['missing'], optional_suites=True)
         self.assertEqual(self.status(rows, 'missing'), 'N/A')
 
+    def test_kunit_skipped_params_are_not_passes(self):
+        # 6.1 prints the parameters of a case skipped in init as "ok"; kunit.py keeps them PASS.
+        kunit = {'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': [
+            {'name': 'pg', 'test_cases': [], 'sub_groups': [
+                {'name': 'param_case', 'sub_groups': [], 'test_cases': [
+                    {'name': 'a', 'status': 'PASS'}, {'name': 'b', 'status': 'PASS'}]}]},
+            {'name': 'ok_suite', 'sub_groups': [], 'test_cases': [{'name': 'c', 'status': 'PASS'}]}]}
+        boot = ('[    1.0]     # Subtest: pg\n[    1.0]         ok 1 a\n[    1.0]         ok 2 b\n'
+                '[    1.0]     ok 1 param_case # SKIP needs VHE\n[    1.0] ok 1 pg # SKIP \n'
+                '[    1.1]     # Subtest: ok_suite\n[    1.1]     ok 1 c\n[    1.1] ok 2 ok_suite\n' + BOOT)
+        rows = self.build(boot, kunit=kunit, expect_suites=['pg', 'ok_suite'])
+        self.assertEqual(self.status(rows, 'pg'), 'SKIP')
+        self.assertEqual(self.status(rows, 'ok_suite'), 'PASS')
+
     def test_kunit_metrics(self):
         kunit = {'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': [
             {'name': 's1', 'sub_groups': [], 'test_cases': [{'name': 'a', 'status': 'PASS'}]},
