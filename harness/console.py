@@ -78,18 +78,22 @@ def kunit_lines(lines: List[str]) -> List[str]:
 
 KUNIT_SUITE = re.compile(r'^    # Subtest: (\S+)$')
 KUNIT_DIAG = re.compile(r'^\s+# \S+: (METRIC .*)$')
-
-
 KUNIT_RESULT = re.compile(r'^( *)(?:not )?ok \d+ (\S+)(?: # (SKIP\b.*))?$')
+
+
+def _ktap(lines: List[str]) -> Iterable[str]:
+    """The boot-time KUnit lines without the printk timestamp and the space after it, so that
+    KTAP's own indentation (4 spaces a level) is what is left."""
+    for line in kunit_lines(lines):
+        line = TIMESTAMP.sub('', line, count=1)
+        yield line[1:] if line.startswith(' ') else line
 
 
 def kunit_skipped(lines: List[str]) -> Tuple[set, set]:
     """Suites and test cases whose own KTAP result line says SKIP. 6.1's KUnit still prints the
     parameters of a case skipped in its init as 'ok', and kunit.py's JSON keeps only those."""
     suites, cases = set(), set()
-    for line in kunit_lines(lines):
-        line = TIMESTAMP.sub('', line, count=1)
-        line = line[1:] if line.startswith(' ') else line
+    for line in _ktap(lines):
         m = KUNIT_RESULT.match(line)
         if m and m.group(3):
             (suites if not m.group(1) else cases).add(m.group(2))
@@ -100,9 +104,7 @@ def kunit_metric_lines(lines: List[str]) -> Dict[str, List[str]]:
     """The 'METRIC ...' lines each KUnit suite's cases printed at boot, by suite name."""
     out: Dict[str, List[str]] = {}
     suite = None
-    for line in kunit_lines(lines):
-        line = TIMESTAMP.sub('', line, count=1)
-        line = line[1:] if line.startswith(' ') else line
+    for line in _ktap(lines):
         m = KUNIT_SUITE.match(line)
         if m:
             suite = m.group(1)

@@ -25,7 +25,7 @@ if [ "$(git -C "$(base_repo)" rev-list --count "$(base_ref)")" -le 1 ]; then
 fi
 for p in "${patches[@]}"; do
 	ignore=$(awk -v p="$p" '$1 == p { printf "%s%s", sep, $2; sep="," }' "$exceptions" 2>/dev/null || true)
-	ignore=$(echo "$ignore${nohistory:+${ignore:+,}$nohistory}")
+	ignore=$ignore${nohistory:+${ignore:+,}$nohistory}
 	if out=$(cd "$src" && ./scripts/checkpatch.pl --strict --terse --showfile \
 			${ignore:+--ignore "$ignore"} "$PATCHES/$p" 2>&1); then
 		step "checkpatch --strict: $p clean${ignore:+ (excepted: $ignore)}"
@@ -45,10 +45,11 @@ sparse_cache=$CACHE_DIR/sparse
 mkdir -p "$sparse_cache"
 tool_key=$( { cat "$ROOT"/configs/*.config; "${CROSS}gcc" --version | head -1; sparse --version 2>&1; } |
 	sha256sum | cut -c1-12)
+flat() { printf '%s' "${1//\//_}"; }	# flat DIR: DIR as a file-name part
 sparse_of() {	# sparse_of COMMIT DIR LABEL: C=2 sparse warnings of DIR at COMMIT, positions stripped
 	local c=$1 d=$2 label=$3 log cached
-	log=$work/sparse-$label-$(echo "$d" | tr '/' '_').log
-	cached=$sparse_cache/$(git -C "$src" rev-parse "$c^{tree}" | cut -c1-16)-$tool_key-$(echo "$d" | tr '/' '_')
+	log=$work/sparse-$label-$(flat "$d").log
+	cached=$sparse_cache/$(git -C "$src" rev-parse "$c^{tree}" | cut -c1-16)-$tool_key-$(flat "$d")
 	if [ -f "$cached.txt" ] && [ -f "$cached.log" ]; then
 		cp "$cached.log" "$log"
 		cat "$cached.txt"
@@ -67,8 +68,9 @@ configure_at() {	# configure_at COMMIT: check it out and (re)configure the bisec
 	CONFIG_ONLY=1 STRICT_CONFIG=0 "$ROOT/scripts/build-kernel.sh" "$src" "$obj" >"$work/config.log" 2>&1 ||
 		{ cat "$work/config.log" >&2; return 1; }
 }
-dirs_of() {	# dirs_of COMMIT: what to build for the files it touches
-	git -C "$src" diff-tree --no-commit-id --name-only -r "$1" | while read -r f; do
+files_of() { git -C "$src" diff-tree --no-commit-id --name-only -r "$1"; }
+dirs_of() {	# files_of COMMIT | dirs_of: what to build for the files it touches
+	while read -r f; do
 		case $f in
 		tools/testing/selftests/kvm/*) echo selftests ;;
 		tools/*|Documentation/*|scripts/*|*/.kunitconfig) ;;
@@ -79,16 +81,16 @@ dirs_of() {	# dirs_of COMMIT: what to build for the files it touches
 }
 
 # The base's warnings, once per directory any patch needs.
-for d in $(for c in $commits; do dirs_of "$c"; done | grep -v '^selftests$' | sort -u); do
+for d in $(for c in $commits; do files_of "$c" | dirs_of; done | grep -v '^selftests$' | sort -u); do
 	step "bisect: sparse (C=2) baseline of $d at the base"
-	sparse_of "$(base_ref)" "$d" base >"$work/sparse-base-$(echo "$d" | tr '/' '_').txt" ||
+	sparse_of "$(base_ref)" "$d" base >"$work/sparse-base-$(flat "$d").txt" ||
 		fail "the base does not build $d"
 done
 for c in $commits; do
 	p=${patches[$i]}
 	i=$((i + 1))
-	files=$(git -C "$src" diff-tree --no-commit-id --name-only -r "$c")
-	for d in $(dirs_of "$c"); do
+	files=$(files_of "$c")
+	for d in $(printf '%s\n' "$files" | dirs_of); do
 		if [ "$d" = selftests ]; then
 			step "bisect [$i/${#patches[@]}] $p: KVM selftests build"
 			git -C "$src" checkout -q "$c"
@@ -101,12 +103,12 @@ for c in $commits; do
 			fail "$p: $d does not build at this patch (see $work/sparse-$i-*.log)"
 			continue
 		fi
-		new=$(comm -13 "$work/sparse-base-$(echo "$d" | tr '/' '_').txt" <(printf '%s\n' "$now" | sed '/^$/d'))
+		new=$(comm -13 "$work/sparse-base-$(flat "$d").txt" <(printf '%s\n' "$now" | sed '/^$/d'))
 		if [ -n "$new" ]; then
 			printf '%s\n' "$new" | sed 's/^/    | /'
 			fail "$p: new sparse warnings in $d"
 		fi
-		warn_lines=$(grep -E ': warning: .*\[-W' "$work/sparse-$i-$(echo "$d" | tr '/' '_').log" |
+		warn_lines=$(grep -E ': warning: .*\[-W' "$work/sparse-$i-$(flat "$d").log" |
 			grep -F -f <(printf '%s\n' "$files" | grep -E '\.[ch]$' || echo /nonexistent/) || true)
 		if [ -n "$warn_lines" ]; then
 			printf '%s\n' "$warn_lines" | sed 's/^/    | /'
