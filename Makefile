@@ -8,7 +8,7 @@
 S := scripts
 export BUILD ?= $(CURDIR)/build
 
-.PHONY: all run check compare tree export deps base series kernel selftests initramfs boot report \
+.PHONY: all run check compare send resign record tree export deps base series kernel selftests initramfs boot report \
 	unit-tests check-plan check-patches clean distclean
 all: run
 
@@ -18,6 +18,14 @@ check:
 	@$(S)/run.sh check
 compare:
 	@$(S)/run.sh compare
+
+# Mailing the series (README "Sending"): a dry run into build/outbox unless SEND=1.
+send:
+	@$(S)/send.sh
+resign:
+	@$(S)/resign.sh
+record:
+	@$(S)/measurements.sh record
 
 # Development loop: make tree -> edit and commit in build/tree -> make export
 tree: base

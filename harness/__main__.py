@@ -2,9 +2,12 @@
 import argparse
 import json
 import os
+import shlex
 import sys
 
-from . import compare, console, plan, results, treeversion
+from . import compare, console, mail, plan, results, treeversion
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _read_lines(path):
@@ -77,6 +80,81 @@ def cmd_compare(a):
     return 0
 
 
+def _patterns(a):
+    return mail.load_patterns(a.placeholders)
+
+
+def cmd_mail_sender(a):
+    name, addr = mail.check_sender(a.spec, _patterns(a))
+    print(f'{name} <{addr}>')
+    return 0
+
+
+def cmd_mail_patches(a):
+    sender = mail.parse_identity(a.sender)
+    problems = mail.check_patches(a.patches, sender, _patterns(a))
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+def cmd_mail_drop_signoffs(a):
+    sys.stdout.write(mail.drop_placeholder_signoffs(sys.stdin.read(), _patterns(a)))
+    return 0
+
+
+def cmd_mail_target(a):
+    """Shell assignments for one target: its patch directory, the patches to send (those
+    of its series file that the target selects), subject prefix and own To:."""
+    targets = mail.load_targets(a.targets)
+    if a.target not in targets:
+        raise mail.MailError(f"TARGET={a.target} is not one of: {', '.join(targets)} ({a.targets})")
+    t = targets[a.target]
+    print(f't_dir={shlex.quote(t.patch_dir)}')
+    print(f't_spec={shlex.quote(t.patches)}')
+    print(f't_prefix={shlex.quote(t.prefix)}')
+    print(f"t_to={shlex.quote(','.join(t.to))}")
+    print(f't_what={shlex.quote(t.what)}')
+    return 0
+
+
+def cmd_mail_select(a):
+    series = [l.strip() for l in sys.stdin if l.strip()]
+    chosen = mail.select_patches(a.spec, series)
+    if chosen != series[:len(chosen)]:
+        raise mail.MailError(f'patches {a.spec}: only a leading part of the series can be sent '
+                             'on its own (what is sent must apply to the base)')
+    print(len(chosen))
+    return 0
+
+
+def cmd_mail_recipients(a):
+    to, cc = mail.split_recipients(sys.stdin.read().splitlines(), a.own_to)
+    pats = _patterns(a)
+    for kind, addrs in (('to', to), ('cc', cc)):
+        for who in addrs:
+            if not mail.is_placeholder(mail.parse_identity(who)[1], pats):
+                print(f'{kind}\t{who}')
+    return 0
+
+
+def cmd_mail_cover(a):
+    m = mail.load_measurements(a.measurements)
+    spec = mail.load_cover_table(a.table)
+    print(mail.cover_sections(m, spec, mail.load_targets(a.targets), a.target, ROOT), end='')
+    return 0
+
+
+def cmd_mail_outbox(a):
+    for line in mail.envelope_lines(a.outbox):
+        print(line)
+    x = mail.Expect(a.sender, a.patches, a.prefix, a.cover, a.require or [], a.forbid or [])
+    problems = mail.check_outbox(a.outbox, x, _patterns(a))
+    for p in problems:
+        print(f'OUTBOX: {p}')
+    return 1 if problems else 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m harness')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -97,10 +175,32 @@ def main(argv=None):
     s.set_defaults(fn=cmd_report)
     s = sub.add_parser('compare'); s.add_argument('base'); s.add_argument('series')
     s.set_defaults(fn=cmd_compare)
+    def mail_parser(name, fn):
+        s = sub.add_parser(name)
+        s.add_argument('--placeholders', default=os.path.join(ROOT, 'send', 'placeholder-addresses'))
+        s.set_defaults(fn=fn)
+        return s
+    s = mail_parser('mail-sender', cmd_mail_sender); s.add_argument('spec')
+    s = mail_parser('mail-patches', cmd_mail_patches); s.add_argument('--sender', required=True)
+    s.add_argument('patches', nargs='+')
+    mail_parser('mail-drop-signoffs', cmd_mail_drop_signoffs)
+    s = mail_parser('mail-target', cmd_mail_target); s.add_argument('target')
+    s.add_argument('--targets', default=os.path.join(ROOT, 'send', 'targets'))
+    s = mail_parser('mail-select', cmd_mail_select); s.add_argument('spec')
+    s = mail_parser('mail-recipients', cmd_mail_recipients)
+    s.add_argument('--own-to', action='store_true')
+    s = mail_parser('mail-cover', cmd_mail_cover)
+    s.add_argument('--measurements', required=True); s.add_argument('--target', required=True)
+    s.add_argument('--table', default=os.path.join(ROOT, 'send', 'cover-table'))
+    s.add_argument('--targets', default=os.path.join(ROOT, 'send', 'targets'))
+    s = mail_parser('mail-outbox', cmd_mail_outbox); s.add_argument('outbox')
+    s.add_argument('--sender', required=True); s.add_argument('--patches', type=int, required=True)
+    s.add_argument('--prefix', required=True); s.add_argument('--cover', action='store_true')
+    s.add_argument('--require', action='append'); s.add_argument('--forbid', action='append')
     a = p.parse_args(argv)
     try:
         return a.fn(a)
-    except (plan.PlanError, treeversion.TreeError) as e:
+    except (plan.PlanError, treeversion.TreeError, mail.MailError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     except OSError as e:

@@ -25,12 +25,12 @@ gig_arg=
 [ "$HUGEPAGES_1G" -gt 0 ] 2>/dev/null && gig_arg="hugepagesz=1G hugepages=$HUGEPAGES_1G"
 append="console=ttyAMA0 panic=-1 $mode_arg $gig_arg HARNESS_HUGEPAGES=$HUGEPAGES HARNESS_HUGEPAGES_1G=$HUGEPAGES_1G ${HARNESS_OVERCOMMIT:+HARNESS_OVERCOMMIT=$HARNESS_OVERCOMMIT} ${EXTRA_CMDLINE:-}"
 # -nic none: Debian's QEMU 7.2 otherwise aborts looking for efi-virtio.rom.
-qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp "$QEMU_SMP"
+qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
       -m "$QEMU_MEM" -nographic -nic none -no-reboot -kernel "$image" -initrd "$initrd"
       -append "$append")
 printf '%q ' "${qemu[@]}" >"$out/qemu-cmdline"
 echo >>"$out/qemu-cmdline"
-step "boot: $(basename "$(dirname "$out")")/$(basename "$out"): QEMU TCG, $QEMU_SMP vCPUs, $QEMU_MEM, KVM mode $KVM_MODE, global timeout ${limit}s"
+step "boot: $(basename "$(dirname "$out")")/$(basename "$out"): QEMU TCG, -cpu $QEMU_CPU, $QEMU_SMP vCPUs, $QEMU_MEM, KVM mode $KVM_MODE, global timeout ${limit}s"
 info "console: $log"
 
 timeout --kill-after=20 "$limit" "${qemu[@]}" </dev/null >"$log" 2>&1 &

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Install what the harness needs from Debian's archive, if anything is missing.
+# deps.sh [GROUP...]: install the Debian packages listed in deps/GROUP (default: build), if any
+# is missing.
 . "$(dirname "$0")/lib.sh"
 
-PKGS=(linux-source-6.1 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm sparse
-      bc bison flex libssl-dev libelf-dev cpio ccache xz-utils git git-email rsync python3 perl
-      make gcc libc6-dev kmod python3-ply)
+groups=("${@:-build}")
+PKGS=()
+for g in "${groups[@]}"; do
+	list=$ROOT/deps/$g
+	[ -f "$list" ] || die "scripts/deps.sh: no package list $list (groups: $(ls "$ROOT/deps" | tr '\n' ' '))"
+	mapfile -t -O "${#PKGS[@]}" PKGS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' "$list")
+done
 
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-	step "dependencies: all ${#PKGS[@]} Debian packages present"
+	step "dependencies (${groups[*]}): all ${#PKGS[@]} Debian packages present"
 	exit 0
 fi
 step "dependencies: installing ${missing[*]}"

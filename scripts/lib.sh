@@ -10,6 +10,7 @@ PLAN=${PLAN:-$ROOT/plan/kvm.plan}
 KNOWN=${KNOWN:-$ROOT/plan/known-failures}
 SUITES=${SUITES:-$ROOT/plan/kunit-suites}
 KVM_MODE=${KVM_MODE:-vhe}
+QEMU_CPU=${QEMU_CPU:-max}
 QEMU_SMP=${QEMU_SMP:-2}
 QEMU_MEM=${QEMU_MEM:-6G}
 HUGEPAGES=${HUGEPAGES:-640}

@@ -33,6 +33,7 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 			warn "KERNEL_SRC=$src has uncommitted changes; the base is its HEAD ($ref) without them"
 		fi
 		repo=$src
+		upstream=$ref
 		step "base: KERNEL_SRC git tree $src at $(git -C "$src" log -1 --format='%h %s' "$ref") (Linux $version)"
 	else
 		key=dir-$(printf '%s' "$src" | sha256sum | cut -c1-16)
@@ -69,5 +70,7 @@ else
 fi
 
 printf '%s\n' "$repo" >"$BUILD/base/repo"
+# A real commit of the user's git tree (a 'base-commit:' for the mails), or nothing.
+printf '%s\n' "${upstream:-}" >"$BUILD/base/upstream"
 printf '%s\n' "$ref" >"$BUILD/base/ref"
 printf '%s\n' "$version" >"$BUILD/base/version"

@@ -2,7 +2,8 @@
 # run.sh MODE: the harness's jobs, each a chain of the step scripts.
 #   series   the main job: base + series -> kernel -> selftests -> initramfs -> boot -> report
 #   compare  the same plan on the base kernel and the series kernel, side by side
-#   check    dependencies, harness unit tests, plan, series checks, then the main job
+#   check    dependencies, harness unit tests, plan, 'make send' test, series checks, then the
+#            main job
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-series}
@@ -39,12 +40,13 @@ series)
 	run_kernel "$series_obj" series
 	;;
 check)
-	"$S/deps.sh"
+	"$S/deps.sh" build send
 	step "harness unit tests (no QEMU)"
 	python3 -m unittest discover -s "$ROOT/tests" -t "$ROOT" -v 2>"$BUILD/logs/unit-tests.log" ||
 		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
 	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
 	prepare
+	"$S/test-send.sh"
 	"$S/check-patches.sh"
 	build_series
 	run_kernel "$series_obj" series
@@ -66,6 +68,7 @@ compare)
 	python3 -m harness compare "$BUILD/run/base/results.json" "$BUILD/run/series/results.json" |
 		tee "$BUILD/run/compare.txt"
 	info "written to $BUILD/run/compare.txt"
+	"$S/measurements.sh" collect
 	exit "$rc"
 	;;
 *)

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# send.sh: mail a series with git send-email. A dry run by default: every mail goes through a
+# local SMTP stand-in into $OUTBOX (build/outbox), the envelope of each is printed and the
+# outbox is checked. SEND=1 sends the same mails for real, with your git send-email settings.
+#   TARGET=carry|stable|mainline  what to send and how (send/targets)
+#   SEND_FROM='Name <addr>'       the sender (default: git config user.name/user.email)
+#   V=N CHANGES=file              version of the posting (v2, ...: subject), and for N > 1 what
+#                                 changed since the last one (the cover letter says it)
+#   TO=a,b  CC=c,d                more recipients, besides get_maintainer.pl's
+#   MAINTAINERS_FILE=path         the MAINTAINERS to ask (default: Debian's linux-source-6.12)
+#   MEASUREMENTS=dir              the 'make compare' figures for the cover letter (default: the
+#                                 last compare in build/, else measurements/*: the one made
+#                                 for exactly this series)
+. "$(dirname "$0")/lib.sh"
+
+TARGET=${TARGET:-carry}
+V=${V:-1}
+SEND=${SEND:-0}
+OUTBOX=${OUTBOX:-$BUILD/outbox}
+work=$BUILD/send
+h() { python3 -m harness "$@"; }
+
+[[ $V =~ ^[1-9][0-9]*$ ]] || die "V=$V: the version is a number (1, 2, ...)"
+if [ "$V" -gt 1 ]; then
+	[ -f "${CHANGES:-}" ] || die "V=$V: say what changed since v$((V - 1)) in a file and name it with CHANGES=file (it goes into the cover letter)"
+fi
+"$ROOT/scripts/deps.sh" send
+
+# --- what: the target's patches ------------------------------------------------------------
+eval "$(h mail-target "$TARGET")" || exit 1
+PATCHES=$ROOT/$t_dir
+[ -d "$PATCHES" ] || die "TARGET=$TARGET sends $t_dir/, which does not exist in $ROOT"
+mapfile -t series < <(series_patches)
+[ ${#series[@]} -gt 0 ] || die "$PATCHES/series lists no patch: nothing to send"
+n=$(printf '%s\n' "${series[@]}" | h mail-select "$t_spec") || exit 1
+sel=("${series[@]:0:$n}")
+step "send: TARGET=$TARGET, $n patch(es) of $t_dir/ ($t_what)"
+
+# --- who: the sender, and the patches' identities -------------------------------------------
+if [ -n "${SEND_FROM:-}" ]; then
+	from=$SEND_FROM
+	from_what="SEND_FROM"
+else
+	from="$(git -C "$ROOT" config user.name || true) <$(git -C "$ROOT" config user.email || true)>"
+	from_what="git config user.name/user.email"
+fi
+sender=$(h mail-sender "$from" 2>&1) || die "sender ($from_what): ${sender#error: }"
+addr=$(printf '%s' "$sender" | sed 's/.*<\(.*\)>.*/\1/')
+info "sender: $sender (from $from_what)"
+if ! problems=$(h mail-patches --sender "$sender" "${sel[@]/#/$PATCHES/}"); then
+	printf '%s\n' "$problems" | sed 's/^/    | /' >&2
+	die "the patches in $t_dir/ are not authored and signed off by the sender $sender; re-sign them as you with 'make resign' (SEND_FROM='$sender' make resign), review the diff of $t_dir/ and commit it, then run make send again"
+fi
+
+# --- the mails: the base with the patches, format-patch -------------------------------------
+"$ROOT/scripts/prepare-base.sh" >/dev/null
+tree=$work/tree
+"$ROOT/scripts/apply-series.sh" "$tree" "$n" >/dev/null
+series_tree=$(git -C "$tree" rev-parse 'HEAD^{tree}')
+# The cover letter's author and the Message-IDs that git send-email makes come from the
+# committer identity: the sender's, never what this machine's git config says.
+git -C "$tree" config user.name "${sender% <*}"
+git -C "$tree" config user.email "$addr"
+export GIT_COMMITTER_NAME="${sender% <*}" GIT_COMMITTER_EMAIL=$addr GIT_AUTHOR_NAME="${sender% <*}" GIT_AUTHOR_EMAIL=$addr
+base=$(base_version)
+upstream=$(cat "$BUILD/base/upstream" 2>/dev/null || true)
+rm -rf "$work/mails" "$OUTBOX"
+mkdir -p "$work/mails" "$OUTBOX"
+fp=(format-patch -q -o "$work/mails" --subject-prefix="$t_prefix" --thread --no-numbered-files)
+[ "$V" -gt 1 ] && fp+=(-v "$V")
+if [ -n "$upstream" ]; then
+	fp+=(--base="$upstream")
+	base_line="base-commit: $upstream (Linux $base)"
+else
+	base_line="Base: v$base (from Debian's linux-source tarball, which has no git"$'\n'"history: hence no base-commit: line)."
+fi
+if [ "$n" -gt 1 ]; then
+	# The cover letter: the series' own words (the cover letter in the patch directory), then
+	# where each patch goes, the measured figures and how to reproduce them.
+	found=
+	for m in ${MEASUREMENTS:-"$BUILD/run/measurements" "$ROOT"/measurements/*/}; do
+		[ -f "$m/meta.json" ] || continue
+		if [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("series_tree",""))' "$m/meta.json")" = "$series_tree" ]; then
+			found=$m
+			break
+		fi
+	done
+	[ -n "$found" ] || die "no 'make compare' figures for this series (git tree $series_tree of base + patches) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
+	MEASUREMENTS=$found
+	info "measurements: $MEASUREMENTS"
+	cover_src=$PATCHES/0000-cover-letter.patch
+	[ -f "$cover_src" ] || die "$cover_src is missing: it holds the cover letter's subject and text"
+	{
+		python3 "$ROOT/scripts/cover.py" get "$cover_src"
+		echo "$base_line"
+		if [ "$V" -gt 1 ]; then
+			printf '\nChanges since v%d:\n' "$((V - 1))"
+			cat "$CHANGES"
+		fi
+		echo
+		h mail-cover --measurements "$MEASUREMENTS" --target "$TARGET"
+	} >"$work/description" || die "cannot write the cover letter (see the error above)"
+	git -C "$tree" config branch.series.description "$(cat "$work/description")"
+	fp+=(--cover-letter --cover-from-description=subject)
+fi
+git -C "$tree" "${fp[@]}" "$(base_ref)..HEAD"
+mapfile -t mails < <(cd "$work/mails" && ls -1 -- *.patch)
+if [ "$n" -eq 1 ]; then	# a lone patch says its base below the ---
+	sed -i "0,/^---\$/s//---\n${base_line//$'\n'/\\n}\n/" "$work/mails/${mails[0]}"
+fi
+
+# --- to whom: get_maintainer.pl of the newest MAINTAINERS -----------------------------------
+if [ -z "${MAINTAINERS_FILE:-}" ]; then
+	pkgver=$(dpkg-query -W -f '${Version}' linux-source-6.12)
+	mdir=$CACHE_DIR/maintainers/linux-source-6.12-$pkgver
+	if [ ! -f "$mdir/scripts/get_maintainer.pl" ]; then
+		mkdir -p "$mdir.tmp"
+		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$mdir.tmp" --strip-components=1 \
+			linux-source-6.12/MAINTAINERS linux-source-6.12/scripts/get_maintainer.pl ||
+			die "cannot extract MAINTAINERS from /usr/src/linux-source-6.12.tar.xz"
+		rm -rf "$mdir" && mv "$mdir.tmp" "$mdir"
+	fi
+	MAINTAINERS_FILE=$mdir/MAINTAINERS
+	getm=$mdir/scripts/get_maintainer.pl
+else
+	[ -f "$MAINTAINERS_FILE" ] || die "MAINTAINERS_FILE=$MAINTAINERS_FILE is not a file"
+	getm=$(dirname "$MAINTAINERS_FILE")/scripts/get_maintainer.pl
+	[ -f "$getm" ] || getm=$tree/scripts/get_maintainer.pl
+fi
+info "recipients: $getm --mpath $MAINTAINERS_FILE --no-git --no-git-fallback"
+own_to=()
+[ -n "$t_to" ] && own_to=(--own-to)
+union=$work/recipients.all
+: >"$union"
+cover=
+for m in "${mails[@]}"; do
+	case $m in *0000-cover-letter.patch) cover=$m; continue ;; esac
+	(cd "$tree" && perl "$getm" --mpath "$MAINTAINERS_FILE" --no-git --no-git-fallback --nofixes \
+		--rolestats --no-tree "$work/mails/$m") >"$work/$m.getm" 2>"$work/$m.getm.err" ||
+		{ cat "$work/$m.getm.err" >&2; die "get_maintainer.pl failed on $m"; }
+	h mail-recipients "${own_to[@]}" <"$work/$m.getm" >"$work/$m.rcpt"
+	cat "$work/$m.rcpt" >>"$union"
+done
+[ -z "$cover" ] || awk '!seen[$0]++' "$union" >"$work/$cover.rcpt"
+for m in "${mails[@]}"; do
+	r=$work/$m.rcpt
+	# To: and Cc: headers after the Subject: (git send-email reads them from the file)
+	python3 - "$work/mails/$m" "$r" "$t_to${TO:+,$TO}" "${CC:-}" <<'EOF'
+import sys
+path, rcpt, extra_to, extra_cc = sys.argv[1:5]
+to, cc = [a for a in extra_to.split(',') if a.strip()], [a for a in extra_cc.split(',') if a.strip()]
+for line in open(rcpt, encoding='utf-8'):
+    kind, who = line.rstrip('\n').split('\t', 1)
+    (to if kind == 'to' else cc).append(who)
+seen = set()
+to = [a for a in to if not (a.lower() in seen or seen.add(a.lower()))]
+cc = [a for a in cc if not (a.lower() in seen or seen.add(a.lower()))]
+text = open(path, encoding='utf-8').read()
+head, sep, body = text.partition('\n\n')
+lines = head.split('\n')
+i = next(k for k, l in enumerate(lines) if l.startswith('Subject:')) + 1
+while i < len(lines) and lines[i][:1] in (' ', '\t'):
+    i += 1
+add = [f'To: {a.strip()}' for a in to] + [f'Cc: {a.strip()}' for a in cc]
+open(path, 'w', encoding='utf-8').write('\n'.join(lines[:i] + add + lines[i:]) + sep + body)
+EOF
+done
+
+# --- the dry run: git send-email into the local SMTP stand-in -------------------------------
+step "send: dry run of ${#mails[@]} mail(s) through a local SMTP stand-in into $OUTBOX"
+rm -f "$work/smtp.port"
+python3 "$ROOT/scripts/smtp-outbox.py" "$OUTBOX" "$work/smtp.port" &
+smtp=$!
+trap 'kill $smtp 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$work/smtp.port" ] && break; sleep 0.1; done
+[ -s "$work/smtp.port" ] || die "the local SMTP stand-in did not start"
+se=(git send-email --from="$sender" --envelope-sender="$addr" --suppress-cc=self --thread
+    --no-chain-reply-to --8bit-encoding=UTF-8)
+if ! (cd "$tree" && "${se[@]}" --confirm=never --smtp-server=127.0.0.1 --smtp-server-port="$(cat "$work/smtp.port")" \
+		--smtp-encryption=none --no-smtp-auth "${mails[@]/#/$work/mails/}") \
+		</dev/null >"$BUILD/logs/send-dry-run.log" 2>&1; then
+	tail -n 30 "$BUILD/logs/send-dry-run.log" | sed 's/^/    | /' >&2
+	die "git send-email failed in the dry run (log: $BUILD/logs/send-dry-run.log)"
+fi
+kill "$smtp" 2>/dev/null || true
+wait "$smtp" 2>/dev/null || true
+trap - EXIT
+
+# --- what went out, and whether it is right -------------------------------------------------
+prefix=$t_prefix
+[ "$V" -gt 1 ] && prefix+=" v$V"
+expect=(--sender "$addr" --patches "$n" --prefix "$prefix")
+[ "$n" -gt 1 ] && expect+=(--cover)
+IFS=, read -ra must <<<"$t_to"
+for a in "${must[@]}"; do expect+=(--require "$a"); done
+# Only the stable target may reach stable@ (a Cc: stable in a carry reaches it without the
+# cover letter); the dead kvmarm list and placeholders are refused for every target.
+[ "$TARGET" = stable ] || expect+=(--forbid stable@vger.kernel.org)
+info "MAINTAINERS used: $MAINTAINERS_FILE"
+if ! h mail-outbox "$OUTBOX" "${expect[@]}" | tee "$work/envelope.txt" | sed 's/^/    /'; then
+	die "the dry run's mails in $OUTBOX are not right (see the OUTBOX: lines above)"
+fi
+step "send: ${#mails[@]} mail(s) in $OUTBOX (nothing was sent)"
+
+if [ "$SEND" = 1 ]; then
+	step "send: SEND=1: sending the same ${#mails[@]} mail(s) with your git send-email settings"
+	(cd "$tree" && "${se[@]}" "${mails[@]/#/$work/mails/}") ||
+		die "git send-email failed: what it sent before failing is in its output above"
+fi

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test-send.sh: 'make check's test of 'make send', in a copy of this checkout (so patches/ is
+# never touched) with a build directory of its own. Nothing is mailed: every send is a dry run
+# into the copy's outbox. It checks that send refuses a placeholder sender, a missing sender,
+# patches not signed by the sender and a target without patches, each with its message; then
+# re-signs the copy's series as a test sender ('make resign') and checks that the carry and
+# stable dry runs produce the mails they must (send.sh checks each outbox itself).
+. "$(dirname "$0")/lib.sh"
+
+t=$BUILD/send-test
+rm -rf "$t"
+mkdir -p "$t/repo"
+(cd "$ROOT" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | xargs -0 cp --parents -t "$t/repo")
+TESTER='Test Sender <test.sender@kvm-arm64-series-ci.dev>'
+PLACEHOLDER='Seed 11b0d8d3 maintainers <maintainers@users.noreply.h-seed-11b0d8d3.example>'
+pass=0
+fail=0
+
+# expect NAME OK|FAIL 'pattern in the output' VAR=value...: run 'make send' (or another
+# target: MAKE_TARGET=) in the copy with those variables; check the outcome and the message.
+expect() {
+	local name=$1 want=$2 pattern=$3 rc=0 log=$t/$1.log
+	shift 3
+	env BUILD="$t/build" "$@" make -s -C "$t/repo" "${MAKE_TARGET:-send}" >"$log" 2>&1 || rc=$?
+	if { [ "$want" = OK ] && [ "$rc" -eq 0 ]; } || { [ "$want" = FAIL ] && [ "$rc" -ne 0 ]; }; then
+		if grep -qF -- "$pattern" "$log"; then
+			info "ok   $name"
+			pass=$((pass + 1))
+			return 0
+		fi
+		info "FAIL $name: the output does not say \"$pattern\" ($log)"
+	else
+		info "FAIL $name: exit $rc, expected $want ($log)"
+	fi
+	tail -n 15 "$log" | sed 's/^/        | /'
+	fail=$((fail + 1))
+}
+
+step "send test: make send refusals and dry runs in a copy ($t/repo)"
+expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER"
+expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+expect refuses-unsigned-patches FAIL "are not authored and signed off by the sender" SEND_FROM="$TESTER"
+expect refuses-missing-series FAIL 'sends patches-mainline/, which does not exist' SEND_FROM="$TESTER" TARGET=mainline
+expect refuses-bad-version FAIL 'V=x: the version is a number' SEND_FROM="$TESTER" V=x
+expect refuses-unknown-target FAIL 'TARGET=next is not one of' SEND_FROM="$TESTER" TARGET=next
+MAKE_TARGET=resign expect resign OK "review the change" SEND_FROM="$TESTER"
+expect carry-dry-run OK '18 mail(s) in' SEND_FROM="$TESTER" TARGET=carry
+out=$t/build/outbox
+if grep -q 'stable@vger.kernel.org' "$out/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$out/envelope.tsv"; then
+	info "FAIL carry-recipients: stable@ reached, or kvmarm@lists.linux.dev missing ($out/envelope.tsv)"
+	fail=$((fail + 1))
+else
+	info "ok   carry-recipients (kvmarm@lists.linux.dev, no stable@)"
+	pass=$((pass + 1))
+fi
+expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
+expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
+printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
+expect carry-v2-dry-run OK '[PATCH 6.1 carry v2 00/17]' SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
+info "send test: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] || die "make send test failed (logs in $t)"
