@@ -48,7 +48,8 @@ def cmd_kunit_log(a):
 def cmd_report(a):
     lines = _read_lines(a.console)
     entries = plan.load_plan(a.plan)
-    known = plan.load_known_failures(a.known) if a.known else {}
+    where = {'cpu': a.cpu, 'mode': a.expect_mode}
+    known = plan.load_known_failures(a.known, where) if a.known else {}
     kunit = None
     if a.kunit_json and os.path.exists(a.kunit_json):
         with open(a.kunit_json, encoding='utf-8') as f:
@@ -171,6 +172,7 @@ def main(argv=None):
     s.add_argument('--known'); s.add_argument('--kunit-json'); s.add_argument('--kunit-error')
     s.add_argument('--suites'); s.add_argument('--optional-suites', action='store_true')
     s.add_argument('--expect-mode', default='vhe'); s.add_argument('--qemu-status', default='ok')
+    s.add_argument('--cpu', default='max')
     s.add_argument('--label', default='series')
     s.set_defaults(fn=cmd_report)
     s = sub.add_parser('compare'); s.add_argument('base'); s.add_argument('series')

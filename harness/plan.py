@@ -7,7 +7,7 @@ ignored.
 """
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 MAX_TIMEOUT = 86400
 MAX_NAME = 127
@@ -84,27 +84,49 @@ def load_plan(path: str) -> List[Entry]:
         return parse_plan(f.read(), path)
 
 
-def parse_known_failures(text: str, path: str = '<known-failures>') -> Dict[str, str]:
-    """"<name> <reason...>" a line; a reason is required."""
+QUALIFIERS = ('cpu', 'mode')
+
+
+def parse_known_failures(text: str, path: str = '<known-failures>',
+                         where: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """"<name> [cpu=<QEMU CPU>] [mode=<KVM mode>] <reason...>" a line; a reason is required.
+    A qualified line applies only where every qualifier matches (where=None: every line,
+    for checking), and wins over an unqualified line for the same name."""
     known: Dict[str, str] = {}
+    specific = set()
     errors = []
     for lineno, raw in enumerate(text.split('\n'), 1):
         line = raw.strip()
         if not line or line.startswith('#'):
             continue
-        parts = line.split(None, 1)
-        if len(parts) < 2:
-            errors.append(f'{lineno}: {parts[0]} has no reason')
+        words = line.split()
+        name, quals = words[0], {}
+        i = 1
+        while i < len(words) and re.match(r'^[a-z]+=\S+$', words[i]):
+            key, _, val = words[i].partition('=')
+            if key not in QUALIFIERS:
+                errors.append(f'{lineno}: {name}: unknown qualifier {key}= (use {", ".join(QUALIFIERS)})')
+            quals[key] = val
+            i += 1
+        reason = ' '.join(words[i:])
+        if not reason:
+            errors.append(f'{lineno}: {name} has no reason')
             continue
-        known[parts[0]] = parts[1]
+        if where is not None and any(where.get(k) != v for k, v in quals.items()):
+            continue
+        if name in specific and not quals:
+            continue
+        known[name] = reason
+        if quals:
+            specific.add(name)
     if errors:
         raise PlanError(path, errors)
     return known
 
 
-def load_known_failures(path: str) -> Dict[str, str]:
+def load_known_failures(path: str, where: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     with open(path, encoding='utf-8') as f:
-        return parse_known_failures(f.read(), path)
+        return parse_known_failures(f.read(), path, where)
 
 
 def global_timeout(entries: List[Entry], boot_margin: int = 600) -> int:

@@ -56,6 +56,22 @@ class PlanTest(unittest.TestCase):
         self.assertGreater(len(entries), 0)
         self.assertTrue(set(known) <= {e.name for e in entries}, 'known failure not in the plan')
 
+    def test_known_failures_qualified_by_cpu_and_mode(self):
+        text = ('a  fails everywhere\n'
+                'b cpu=neoverse-n1  skips without AArch32 EL1\n'
+                'c mode=nvhe cpu=max  only there\n'
+                'a cpu=neoverse-n1  fails differently there\n')
+        self.assertEqual(plan.parse_known_failures(text, where={'cpu': 'max', 'mode': 'vhe'}),
+                         {'a': 'fails everywhere'})
+        self.assertEqual(plan.parse_known_failures(text, where={'cpu': 'neoverse-n1', 'mode': 'vhe'}),
+                         {'a': 'fails differently there', 'b': 'skips without AArch32 EL1'})
+        self.assertEqual(plan.parse_known_failures(text, where={'cpu': 'max', 'mode': 'nvhe'}),
+                         {'a': 'fails everywhere', 'c': 'only there'})
+        self.assertEqual(set(plan.parse_known_failures(text)), {'a', 'b', 'c'})
+        for bad in ('a cpu=max\n', 'a arch=x86 why\n'):
+            with self.assertRaises(plan.PlanError, msg=bad):
+                plan.parse_known_failures(bad)
+
     def test_known_failures_need_a_reason(self):
         self.assertEqual(plan.parse_known_failures('# c\na  why it fails\n'), {'a': 'why it fails'})
         with self.assertRaises(plan.PlanError):
