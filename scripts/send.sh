@@ -21,6 +21,7 @@ work=$BUILD/send
 h() { python3 -m harness "$@"; }
 
 [[ $V =~ ^[1-9][0-9]*$ ]] || die "V=$V: the version is a number (1, 2, ...)"
+[[ $SEND =~ ^[01]$ ]] || die "SEND=$SEND: 1 sends for real, 0 (the default) is the dry run"
 if [ "$V" -gt 1 ]; then
 	[ -f "${CHANGES:-}" ] || die "V=$V: say what changed since v$((V - 1)) in a file and name it with CHANGES=file (it goes into the cover letter)"
 fi

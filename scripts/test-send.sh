@@ -42,6 +42,7 @@ expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLO
 expect refuses-unsigned-patches FAIL "are not authored and signed off by the sender" SEND_FROM="$TESTER"
 expect refuses-missing-series FAIL 'sends patches-mainline/, which does not exist' SEND_FROM="$TESTER" TARGET=mainline
 expect refuses-bad-version FAIL 'V=x: the version is a number' SEND_FROM="$TESTER" V=x
+expect refuses-bad-send FAIL 'SEND=yes: 1 sends for real' SEND_FROM="$TESTER" SEND=yes
 expect refuses-unknown-target FAIL 'TARGET=next is not one of' SEND_FROM="$TESTER" TARGET=next
 MAKE_TARGET=resign expect resign OK "review the change" SEND_FROM="$TESTER"
 expect carry-dry-run OK '18 mail(s) in' SEND_FROM="$TESTER" TARGET=carry
@@ -57,5 +58,25 @@ expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
 expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
 printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
 expect carry-v2-dry-run OK '[PATCH 6.1 carry v2 00/17]' SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
+# SEND=1 with a user's configuration (here: an SMTP server on 127.0.0.1, a second stand-in):
+# after its own dry run, the same mail goes out through the configured server.
+python3 "$ROOT/scripts/smtp-outbox.py" "$t/server-outbox" "$t/server.port" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$t/server.port" ] && break; sleep 0.1; done
+printf '[sendemail]\n\tsmtpServer = 127.0.0.1\n\tsmtpServerPort = %s\n\tsmtpEncryption = none\n\tconfirm = never\n' \
+	"$(cat "$t/server.port")" >"$t/user.gitconfig"
+expect stable-send OK 'SEND=1: sending the same 1 mail(s)' SEND_FROM="$TESTER" TARGET=stable SEND=1 \
+	GIT_CONFIG_GLOBAL="$t/user.gitconfig"
+kill "$server" 2>/dev/null || true
+if [ "$(ls "$t/server-outbox" 2>/dev/null | grep -c '\.eml$')" = 1 ] &&
+   grep -q '^Subject: \[PATCH 6.1.y\] KVM: selftests: Fix the arm64 build' "$t/server-outbox/0001.eml" &&
+   grep -q $'\tstable@vger.kernel.org' "$t/server-outbox/envelope.tsv"; then
+	info "ok   stable-send-delivered (the configured server got the dry run's mail)"
+	pass=$((pass + 1))
+else
+	info "FAIL stable-send-delivered: $t/server-outbox does not hold the one stable mail"
+	fail=$((fail + 1))
+fi
 info "send test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || die "make send test failed (logs in $t)"
