@@ -139,6 +139,11 @@ def cmd_mail_recipients(a):
     return 0
 
 
+def cmd_mail_address(a):
+    mail.address(a.mail, a.rcpt, a.to or '', a.cc or '')
+    return 0
+
+
 def cmd_mail_cover(a):
     m = mail.load_measurements(a.measurements)
     spec = mail.load_cover_table(a.table)
@@ -191,6 +196,8 @@ def main(argv=None):
     s = mail_parser('mail-select', cmd_mail_select); s.add_argument('spec')
     s = mail_parser('mail-recipients', cmd_mail_recipients)
     s.add_argument('--own-to', action='store_true')
+    s = mail_parser('mail-address', cmd_mail_address); s.add_argument('mail'); s.add_argument('rcpt')
+    s.add_argument('--to'); s.add_argument('--cc')
     s = mail_parser('mail-cover', cmd_mail_cover)
     s.add_argument('--measurements', required=True); s.add_argument('--target', required=True)
     s.add_argument('--table', default=os.path.join(ROOT, 'send', 'cover-table'))

@@ -171,6 +171,38 @@ def split_recipients(lines: List[str], own_to: bool) -> Tuple[List[str], List[st
     return to, cc
 
 
+def address(path: str, rcpt_file: str, extra_to: str, extra_cc: str) -> None:
+    """Put To: and Cc: headers after the Subject: of the mail file at path: first the
+    target's and the user's (comma-separated), then the "to|cc <TAB> who" lines of
+    rcpt_file; each address once, To: first."""
+    to = [a.strip() for a in extra_to.split(',') if a.strip()]
+    cc = [a.strip() for a in extra_cc.split(',') if a.strip()]
+    with open(rcpt_file, encoding='utf-8') as f:
+        for line in f:
+            kind, who = line.rstrip('\n').split('\t', 1)
+            (to if kind == 'to' else cc).append(who.strip())
+    seen = set()
+
+    def once(addrs):
+        out = []
+        for a in addrs:
+            key = parse_identity(a)[1].lower() or a.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(a)
+        return out
+    to, cc = once(to), once(cc)
+    with open(path, encoding='utf-8') as f:
+        head, sep, body = f.read().partition('\n\n')
+    lines = head.split('\n')
+    i = next(k for k, l in enumerate(lines) if l.startswith('Subject:')) + 1
+    while i < len(lines) and lines[i][:1] in (' ', '\t'):
+        i += 1
+    add = [f'To: {a}' for a in to] + [f'Cc: {a}' for a in cc]
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines[:i] + add + lines[i:]) + sep + body)
+
+
 # ---- measurements and the cover letter --------------------------------------------------
 
 @dataclass

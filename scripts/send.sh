@@ -67,11 +67,11 @@ base=$(base_version)
 upstream=$(cat "$BUILD/base/upstream" 2>/dev/null || true)
 rm -rf "$work/mails" "$OUTBOX"
 mkdir -p "$work/mails" "$OUTBOX"
-fp=(format-patch -q -o "$work/mails" --subject-prefix="$t_prefix" --thread --no-numbered-files)
+fp=(format-patch -q -o "$work/mails" --subject-prefix="$t_prefix" --thread)
 [ "$V" -gt 1 ] && fp+=(-v "$V")
 if [ -n "$upstream" ]; then
 	fp+=(--base="$upstream")
-	base_line="base-commit: $upstream (Linux $base)"
+	base_line="Base: Linux $base, commit ${upstream:0:12} (the base-commit: line at the end)."
 else
 	base_line="Base: v$base (from Debian's linux-source tarball, which has no git"$'\n'"history: hence no base-commit: line)."
 fi
@@ -145,26 +145,8 @@ done
 [ -z "$cover" ] || awk '!seen[$0]++' "$union" >"$work/$cover.rcpt"
 for m in "${mails[@]}"; do
 	r=$work/$m.rcpt
-	# To: and Cc: headers after the Subject: (git send-email reads them from the file)
-	python3 - "$work/mails/$m" "$r" "$t_to${TO:+,$TO}" "${CC:-}" <<'EOF'
-import sys
-path, rcpt, extra_to, extra_cc = sys.argv[1:5]
-to, cc = [a for a in extra_to.split(',') if a.strip()], [a for a in extra_cc.split(',') if a.strip()]
-for line in open(rcpt, encoding='utf-8'):
-    kind, who = line.rstrip('\n').split('\t', 1)
-    (to if kind == 'to' else cc).append(who)
-seen = set()
-to = [a for a in to if not (a.lower() in seen or seen.add(a.lower()))]
-cc = [a for a in cc if not (a.lower() in seen or seen.add(a.lower()))]
-text = open(path, encoding='utf-8').read()
-head, sep, body = text.partition('\n\n')
-lines = head.split('\n')
-i = next(k for k, l in enumerate(lines) if l.startswith('Subject:')) + 1
-while i < len(lines) and lines[i][:1] in (' ', '\t'):
-    i += 1
-add = [f'To: {a.strip()}' for a in to] + [f'Cc: {a.strip()}' for a in cc]
-open(path, 'w', encoding='utf-8').write('\n'.join(lines[:i] + add + lines[i:]) + sep + body)
-EOF
+	# To: and Cc: headers in the file, which git send-email reads
+	h mail-address "$work/mails/$m" "$r" --to "$t_to${TO:+,$TO}" --cc "${CC:-}"
 done
 
 # --- the dry run: git send-email into the local SMTP stand-in -------------------------------

@@ -105,6 +105,23 @@ class TargetsTest(unittest.TestCase):
         self.assertEqual(len(cc), 5)
 
 
+class AddressTest(unittest.TestCase):
+    def test_headers_after_subject_each_address_once(self):
+        d = tempfile.mkdtemp()
+        mailf, rcpt = os.path.join(d, 'm.patch'), os.path.join(d, 'm.rcpt')
+        with open(mailf, 'w') as f:
+            f.write('From: Jane <jane@kernel-dev.org>\nSubject: [PATCH] a long\n subject\n'
+                    'Date: x\n\nBody.\n')
+        with open(rcpt, 'w') as f:
+            f.write('to\tMarc Zyngier <maz@kernel.org>\ncc\tkvmarm@lists.linux.dev\n'
+                    'cc\tMarc Zyngier <MAZ@kernel.org>\n')
+        mail.address(mailf, rcpt, 'stable@vger.kernel.org', 'extra@corp.com,kvmarm@lists.linux.dev')
+        with open(mailf) as f:
+            self.assertEqual(f.read(), 'From: Jane <jane@kernel-dev.org>\nSubject: [PATCH] a long\n'
+                             ' subject\nTo: stable@vger.kernel.org\nTo: Marc Zyngier <maz@kernel.org>\n'
+                             'Cc: extra@corp.com\nCc: kvmarm@lists.linux.dev\nDate: x\n\nBody.\n')
+
+
 def measurements(tmp, series_fail=False, drop=None):
     spec = mail.load_cover_table(os.path.join(ROOT, 'send', 'cover-table'))
     for label in ('base', 'series'):
