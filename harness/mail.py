@@ -260,20 +260,23 @@ def _fmt(v: Optional[float]) -> str:
 
 def measured_table(m: Measurements, spec: List[Tuple[str, str, str, str]]) -> List[str]:
     """The cover letter's table; MailError if the series run lacks a row's figure."""
-    width = max(len(r[0]) for r in spec)
-    out = [f"{'':<{width}}  {'base':>10}  {'series':>10}"]
-    missing = []
+    rows, missing = [], []
     for text, test, bmetric, smetric in spec:
         if not test:
-            out.append(text)
+            rows.append((text, None, None))
             continue
         b, s = _value(m.base, test, bmetric), _value(m.series, test, smetric)
         if s is None:
             missing.append(f'{test} {smetric}')
-        out.append(f'{text:<{width}}  {_fmt(b):>10}  {_fmt(s):>10}')
+        rows.append((text, _fmt(b), _fmt(s)))
     if missing:
         raise MailError('the measurements have no figure for: ' + '; '.join(missing) +
                         ' (run make compare with the full plan/bench.plan)')
+    width = max(len(r[0]) for r in rows if r[1] is not None)
+    col = max([len(v) for r in rows for v in r[1:] if v] + [len('series')])
+    out = [f"{'':<{width}}  {'base':>{col}}  {'series':>{col}}"]
+    for text, b, s in rows:
+        out.append(text if b is None else f'{text:<{width}}  {b:>{col}}  {s:>{col}}')
     return out
 
 
@@ -282,6 +285,9 @@ def verdicts(m: Measurements) -> List[str]:
         return (f"{label}: {t.get('passed', 0)} passed, {t.get('failed', 0)} failed, "
                 f"{t.get('skipped', 0)} skipped")
     out = [line('base  ', m.base_totals), line('series', m.series_totals)]
+    base_fails = [r.name for r in m.base if r.status not in results.PASSING | results.SKIPPED]
+    if base_fails:
+        out.append('failing on the base (checks of what the series changes): ' + ', '.join(base_fails))
     suites = [r for r in m.series if r.kind == 'kunit']
     if suites:
         base = {r.name: r for r in m.base if r.kind == 'kunit'}
@@ -312,7 +318,7 @@ def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: st
            f"-cpu {meta.get('qemu_cpu', '?')}, {meta.get('qemu_smp', '?')} vCPUs, "
            f"{meta.get('qemu_mem', '?')}, with lockdep, KASAN and kmemleak. Calls of the "
            'functions named, per workload (function profiler or kprobes in the test host; '
-           '"-" where the base has no such function):')
+           'a function the base lacks counts 0 there):')
     lines = ['Where these patches go:', '', *where, '',
              f'This posting is the "{target}" one.', '',
              'Measurements:', '', *wrap.wrap(env), '',
