@@ -85,3 +85,32 @@ series_patches() {
 	done
 	printf '%s\n' "$listed" | grep -v '^$' || true
 }
+
+# sender_identity: the mail sender from SEND_FROM or git config user.name/user.email, checked
+# against send/placeholder-addresses; sets sender ('Name <addr>'), sender_name, sender_addr
+# and sender_src (where it came from), or stops saying what is wrong with it.
+sender_identity() {
+	local from out
+	if [ -n "${SEND_FROM:-}" ]; then
+		from=$SEND_FROM
+		sender_src=SEND_FROM
+	else
+		from="$(git -C "$ROOT" config user.name || true) <$(git -C "$ROOT" config user.email || true)>"
+		sender_src="git config user.name/user.email"
+	fi
+	out=$(python3 -m harness mail-sender "$from" 2>&1) || die "sender ($sender_src): ${out#error: }"
+	sender=$out
+	sender_name=${sender% <*}
+	sender_addr=$(printf '%s' "$sender" | sed 's/.*<\(.*\)>.*/\1/')
+}
+
+# start_outbox OUTBOX PORTFILE: start the local SMTP stand-in (scripts/smtp-outbox.py) storing
+# into OUTBOX; waits until it listens, sets outbox_pid and outbox_port.
+start_outbox() {
+	rm -f "$2"
+	python3 "$ROOT/scripts/smtp-outbox.py" "$1" "$2" &
+	outbox_pid=$!
+	for _ in $(seq 100); do [ -s "$2" ] && break; sleep 0.1; done
+	[ -s "$2" ] || die "the local SMTP stand-in (scripts/smtp-outbox.py) did not start"
+	outbox_port=$(cat "$2")
+}

@@ -7,20 +7,13 @@
 # (Documentation/process/submitting-patches.rst), so only sign what you can certify.
 . "$(dirname "$0")/lib.sh"
 
-if [ -n "${SEND_FROM:-}" ]; then
-	from=$SEND_FROM
-else
-	from="$(git -C "$ROOT" config user.name || true) <$(git -C "$ROOT" config user.email || true)>"
-fi
-sender=$(python3 -m harness mail-sender "$from" 2>&1) || die "resign: ${sender#error: }"
-name=${sender% <*}
-addr=$(printf '%s' "$sender" | sed 's/.*<\(.*\)>.*/\1/')
+sender_identity
 
 "$ROOT/scripts/prepare-base.sh" >/dev/null
 tree=$BUILD/resign/tree
 "$ROOT/scripts/apply-series.sh" "$tree" >/dev/null
-git -C "$tree" config user.name "$name"
-git -C "$tree" config user.email "$addr"
+git -C "$tree" config user.name "$sender_name"
+git -C "$tree" config user.email "$sender_addr"
 if [ -f "$PATCHES/0000-cover-letter.patch" ]; then
 	git -C "$tree" config branch.series.description \
 		"$(python3 "$ROOT/scripts/cover.py" get "$PATCHES/0000-cover-letter.patch")"
@@ -29,8 +22,9 @@ fi
 # dropped, the sender's Signed-off-by last.
 n=$(git -C "$tree" rev-list --count "$(base_ref)..HEAD")
 step "resign: $n patch(es) of $PATCHES as $sender"
+export RESIGN_AUTHOR=$sender	# through the environment: a name may hold quotes
 git -C "$tree" -c core.hooksPath=/dev/null rebase -q "$(base_ref)" --exec \
-	"git log -1 --format=%B | python3 -m harness mail-drop-signoffs | git commit -q --amend --no-verify --author='$name <$addr>' -F - && git commit -q --amend --no-verify --no-edit -s" \
+	"git log -1 --format=%B | python3 -m harness mail-drop-signoffs | git commit -q --amend --no-verify --author=\"\$RESIGN_AUTHOR\" -F - && git commit -q --amend --no-verify --no-edit -s" \
 	>"$BUILD/logs/resign.log" 2>&1 || { tail "$BUILD/logs/resign.log" >&2; die "resign: rewriting the commits failed (log: $BUILD/logs/resign.log)"; }
 TREE=$tree "$ROOT/scripts/export.sh"
 info "review the change (git diff -- $PATCHES) and commit it; then 'make send'"

@@ -38,16 +38,9 @@ sel=("${series[@]:0:$n}")
 step "send: TARGET=$TARGET, $n patch(es) of $t_dir/ ($t_what)"
 
 # --- who: the sender, and the patches' identities -------------------------------------------
-if [ -n "${SEND_FROM:-}" ]; then
-	from=$SEND_FROM
-	from_what="SEND_FROM"
-else
-	from="$(git -C "$ROOT" config user.name || true) <$(git -C "$ROOT" config user.email || true)>"
-	from_what="git config user.name/user.email"
-fi
-sender=$(h mail-sender "$from" 2>&1) || die "sender ($from_what): ${sender#error: }"
-addr=$(printf '%s' "$sender" | sed 's/.*<\(.*\)>.*/\1/')
-info "sender: $sender (from $from_what)"
+sender_identity
+addr=$sender_addr
+info "sender: $sender (from $sender_src)"
 if ! problems=$(h mail-patches --sender "$sender" "${sel[@]/#/$PATCHES/}"); then
 	printf '%s\n' "$problems" | sed 's/^/    | /' >&2
 	die "the patches in $t_dir/ are not authored and signed off by the sender $sender; re-sign them as you with 'make resign' (SEND_FROM='$sender' make resign), review the diff of $t_dir/ and commit it, then run make send again"
@@ -60,9 +53,9 @@ tree=$work/tree
 series_tree=$(git -C "$tree" rev-parse 'HEAD^{tree}')
 # The cover letter's author and the Message-IDs that git send-email makes come from the
 # committer identity: the sender's, never what this machine's git config says.
-git -C "$tree" config user.name "${sender% <*}"
+git -C "$tree" config user.name "$sender_name"
 git -C "$tree" config user.email "$addr"
-export GIT_COMMITTER_NAME="${sender% <*}" GIT_COMMITTER_EMAIL=$addr GIT_AUTHOR_NAME="${sender% <*}" GIT_AUTHOR_EMAIL=$addr
+export GIT_COMMITTER_NAME=$sender_name GIT_COMMITTER_EMAIL=$addr GIT_AUTHOR_NAME=$sender_name GIT_AUTHOR_EMAIL=$addr
 base=$(base_version)
 upstream=$(cat "$BUILD/base/upstream" 2>/dev/null || true)
 rm -rf "$work/mails" "$OUTBOX"
@@ -151,22 +144,18 @@ done
 
 # --- the dry run: git send-email into the local SMTP stand-in -------------------------------
 step "send: dry run of ${#mails[@]} mail(s) through a local SMTP stand-in into $OUTBOX"
-rm -f "$work/smtp.port"
-python3 "$ROOT/scripts/smtp-outbox.py" "$OUTBOX" "$work/smtp.port" &
-smtp=$!
-trap 'kill $smtp 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$work/smtp.port" ] && break; sleep 0.1; done
-[ -s "$work/smtp.port" ] || die "the local SMTP stand-in did not start"
+start_outbox "$OUTBOX" "$work/smtp.port"
+trap 'kill $outbox_pid 2>/dev/null || true' EXIT
 se=(git send-email --from="$sender" --envelope-sender="$addr" --suppress-cc=self --thread
     --no-chain-reply-to --8bit-encoding=UTF-8)
-if ! (cd "$tree" && "${se[@]}" --confirm=never --smtp-server=127.0.0.1 --smtp-server-port="$(cat "$work/smtp.port")" \
+if ! (cd "$tree" && "${se[@]}" --confirm=never --smtp-server=127.0.0.1 --smtp-server-port="$outbox_port" \
 		--smtp-encryption=none --no-smtp-auth "${mails[@]/#/$work/mails/}") \
 		</dev/null >"$BUILD/logs/send-dry-run.log" 2>&1; then
 	tail -n 30 "$BUILD/logs/send-dry-run.log" | sed 's/^/    | /' >&2
 	die "git send-email failed in the dry run (log: $BUILD/logs/send-dry-run.log)"
 fi
-kill "$smtp" 2>/dev/null || true
-wait "$smtp" 2>/dev/null || true
+kill "$outbox_pid" 2>/dev/null || true
+wait "$outbox_pid" 2>/dev/null || true
 trap - EXIT
 
 # --- what went out, and whether it is right -------------------------------------------------

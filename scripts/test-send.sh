@@ -60,12 +60,11 @@ printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/chang
 expect carry-v2-dry-run OK '[PATCH 6.1 carry v2 00/17]' SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
 # SEND=1 with a user's configuration (here: an SMTP server on 127.0.0.1, a second stand-in):
 # after its own dry run, the same mail goes out through the configured server.
-python3 "$ROOT/scripts/smtp-outbox.py" "$t/server-outbox" "$t/server.port" &
-server=$!
+start_outbox "$t/server-outbox" "$t/server.port"
+server=$outbox_pid
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$t/server.port" ] && break; sleep 0.1; done
 printf '[sendemail]\n\tsmtpServer = 127.0.0.1\n\tsmtpServerPort = %s\n\tsmtpEncryption = none\n\tconfirm = never\n' \
-	"$(cat "$t/server.port")" >"$t/user.gitconfig"
+	"$outbox_port" >"$t/user.gitconfig"
 expect stable-send OK 'SEND=1: sending the same 1 mail(s)' SEND_FROM="$TESTER" TARGET=stable SEND=1 \
 	GIT_CONFIG_GLOBAL="$t/user.gitconfig"
 kill "$server" 2>/dev/null || true
