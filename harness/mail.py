@@ -26,9 +26,16 @@ class MailError(Exception):
 
 # ---- identities -------------------------------------------------------------------------
 
-def load_patterns(path: str) -> List[str]:
+def _data_lines(path: str):
+    """(line number, line without its newline) of a data file, less blank and '#' lines."""
     with open(path, encoding='utf-8') as f:
-        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith('#')]
+        for n, line in enumerate(f, 1):
+            if line.strip() and not line.lstrip().startswith('#'):
+                yield n, line.rstrip('\n')
+
+
+def load_patterns(path: str) -> List[str]:
+    return [line.strip() for _, line in _data_lines(path)]
 
 
 def is_placeholder(addr: str, patterns: List[str]) -> bool:
@@ -130,15 +137,12 @@ class Target:
 
 def load_targets(path: str) -> Dict[str, Target]:
     targets = {}
-    with open(path, encoding='utf-8') as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            parts = [x.strip() for x in line.rstrip('\n').split('|')]
-            if len(parts) != 6 or not all(parts[i] for i in (0, 1, 2, 3, 5)):
-                raise MailError(f'{path}:{n}: expected 6 fields separated by |: {line.strip()}')
-            targets[parts[0]] = Target(parts[0], parts[1], parts[2], parts[3],
-                                       [a for a in parts[4].split(',') if a.strip()], parts[5])
+    for n, line in _data_lines(path):
+        parts = [x.strip() for x in line.split('|')]
+        if len(parts) != 6 or not all(parts[i] for i in (0, 1, 2, 3, 5)):
+            raise MailError(f'{path}:{n}: expected 6 fields separated by |: {line.strip()}')
+        targets[parts[0]] = Target(parts[0], parts[1], parts[2], parts[3],
+                                   [a for a in parts[4].split(',') if a.strip()], parts[5])
     return targets
 
 
@@ -229,19 +233,16 @@ def load_cover_table(path: str) -> List[Tuple[str, str, str, str]]:
     """Rows (text, test, base metric, series metric) of "text | test | metric [| metric]",
     and headings (text, '', '', '') of lines without '|'."""
     rows = []
-    with open(path, encoding='utf-8') as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            if '|' not in line:                        # a heading: text alone
-                rows.append((line.rstrip(), '', '', ''))
-                continue
-            parts = [x.strip() for x in line.split('|')]
-            parts[0] = line.split('|')[0].rstrip()    # the text keeps its indentation
-            if len(parts) not in (3, 4) or not all(parts):
-                raise MailError(f'{path}:{n}: expected "text | test | metric [| series metric]": '
-                                f'{line.strip()}')
-            rows.append((parts[0], parts[1], parts[2], parts[-1]))
+    for n, line in _data_lines(path):
+        if '|' not in line:                            # a heading: text alone
+            rows.append((line.rstrip(), '', '', ''))
+            continue
+        parts = [x.strip() for x in line.split('|')]
+        parts[0] = line.split('|')[0].rstrip()        # the text keeps its indentation
+        if len(parts) not in (3, 4) or not all(parts):
+            raise MailError(f'{path}:{n}: expected "text | test | metric [| series metric]": '
+                            f'{line.strip()}')
+        rows.append((parts[0], parts[1], parts[2], parts[-1]))
     return rows
 
 
