@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# measurements.sh collect: after 'make compare', gather what the cover letter is made from
+# measurements.sh collect: called by 'make compare' right after its two runs (a later 'make'
+#   overwrites build/run/series), gathers what the cover letter is made from
 #   into $BUILD/run/measurements: base.json and series.json (the two runs' results),
 #   compare.txt (the side-by-side report) and meta.json (which series - the git tree id of
 #   base + patches, so figures are never mailed with another series -, base, QEMU, CPU, mode,
@@ -19,18 +20,19 @@ collect)
 	cp "$BUILD/run/base/results.json" "$out/base.json"
 	cp "$BUILD/run/series/results.json" "$out/series.json"
 	cp "$BUILD/run/compare.txt" "$out/compare.txt"
-	python3 - "$out/meta.json" <<EOF
+	python3 - "$out/meta.json" \
+		series_tree="$(git -C "$src" rev-parse 'HEAD^{tree}')" \
+		patches="$(series_patches | wc -l)" \
+		base_version="$(base_version)" \
+		base="${KERNEL_SRC:-Debian linux-source-6.1 $(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null)}" \
+		qemu="$(qemu-system-aarch64 --version | head -n 1 | sed 's/ (.*//')" \
+		qemu_cpu="$QEMU_CPU" qemu_smp="$QEMU_SMP" qemu_mem="$QEMU_MEM" kvm_mode="$KVM_MODE" \
+		date="$(date -u +%Y-%m-%d)" <<'EOF'
 import json, sys
-json.dump({
-    'series_tree': '$(git -C "$src" rev-parse 'HEAD^{tree}')',
-    'patches': $(series_patches | wc -l),
-    'base_version': '$(base_version)',
-    'base': '${KERNEL_SRC:-Debian linux-source-6.1 $(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null)}',
-    'qemu': '$(qemu-system-aarch64 --version | head -n 1 | sed 's/ (.*//')',
-    'qemu_cpu': '$QEMU_CPU', 'qemu_smp': '$QEMU_SMP', 'qemu_mem': '$QEMU_MEM',
-    'kvm_mode': '$KVM_MODE',
-    'date': '$(date -u +%Y-%m-%d)',
-}, open(sys.argv[1], 'w'), indent=1)
+meta = dict(a.split('=', 1) for a in sys.argv[2:])
+meta['patches'] = int(meta['patches'])
+with open(sys.argv[1], 'w', encoding='utf-8') as f:
+    json.dump(meta, f, indent=1)
 EOF
 	info "cover letter figures: $out (keep them with 'make record')"
 	;;

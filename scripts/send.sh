@@ -28,7 +28,8 @@ fi
 "$ROOT/scripts/deps.sh" send
 
 # --- what: the target's patches ------------------------------------------------------------
-eval "$(h mail-target "$TARGET")" || exit 1
+target_vars=$(h mail-target "$TARGET") || exit 1
+eval "$target_vars"
 PATCHES=$ROOT/$t_dir
 [ -d "$PATCHES" ] || die "TARGET=$TARGET sends $t_dir/, which does not exist in $ROOT"
 mapfile -t series < <(series_patches)
