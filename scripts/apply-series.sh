@@ -14,7 +14,7 @@ if [ "${2:-}" = base-tests ]; then
 	list=$ROOT/plan/base-test-patches
 	mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 	for p in "${wanted[@]}"; do
-		printf '%s\n' "${patches[@]}" | grep -qxF "$p" ||
+		grep -qxF -- "$p" < <(printf '%s\n' "${patches[@]}") ||
 			die "$list lists $p, which is not in $PATCHES/series (renumbered by 'make export'?)"
 	done
 	patches=("${wanted[@]}")

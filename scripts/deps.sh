@@ -11,9 +11,12 @@ for g in "${groups[@]}"; do
 	mapfile -t -O "${#PKGS[@]}" PKGS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' "$list")
 done
 
+# (no 'dpkg-query | grep -q': with pipefail, grep leaving early can fail the pipeline)
+installed() { [[ $(dpkg-query -W -f '${Status}' "$1" 2>/dev/null) == *"install ok installed"* ]]; }
+
 missing=()
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	step "dependencies (${groups[*]}): all ${#PKGS[@]} Debian packages present"
@@ -31,7 +34,7 @@ run_logged "$BUILD/logs/apt-update.log" "apt-get update" $SUDO apt-get update
 run_logged "$BUILD/logs/apt-install.log" "apt-get install ${missing[*]}" \
 	$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 for p in "${missing[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+	installed "$p" ||
 		die "package $p is still not installed after apt-get (see $BUILD/logs/apt-install.log)"
 done
 step "dependencies: installed"

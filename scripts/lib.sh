@@ -80,7 +80,7 @@ series_patches() {
 	done
 	present=$(cd "$PATCHES" && ls -1 -- *.patch 2>/dev/null | grep -v '^0000-cover-letter' || true)
 	for f in $present; do
-		printf '%s\n' "$listed" | grep -qxF "$f" ||
+		grep -qxF -- "$f" <<<"$listed" ||
 			die "$PATCHES/$f is not listed in $PATCHES/series (add it, or remove the file)"
 	done
 	printf '%s\n' "$listed" | grep -v '^$' || true
