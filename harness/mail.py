@@ -281,12 +281,16 @@ def measured_table(m: Measurements, spec: List[Tuple[str, str, str, str]]) -> Li
     return out
 
 
+def _failed(rows: List[results.Row]) -> List[str]:
+    return [r.name for r in rows if r.status not in results.PASSING | results.SKIPPED]
+
+
 def verdicts(m: Measurements) -> List[str]:
     def line(label, t):
         return (f"{label}: {t.get('passed', 0)} passed, {t.get('failed', 0)} failed, "
                 f"{t.get('skipped', 0)} skipped")
     out = [line('base  ', m.base_totals), line('series', m.series_totals)]
-    base_fails = [r.name for r in m.base if r.status not in results.PASSING | results.SKIPPED]
+    base_fails = _failed(m.base)
     if base_fails:
         out.append('failing on the base (checks of what the series changes): ' + ', '.join(base_fails))
     suites = [r for r in m.series if r.kind == 'kunit']
@@ -296,7 +300,7 @@ def verdicts(m: Measurements) -> List[str]:
         for r in suites:
             b = base.get(r.name)
             out.append(f"  {r.name}: {b.status if b else 'not built'} / {r.status} ({r.detail})")
-    fails = [r.name for r in m.series if r.status not in results.PASSING | results.SKIPPED]
+    fails = _failed(m.series)
     if fails:
         raise MailError('the measured series run has failures: ' + ', '.join(fails) +
                         ': fix them and run make compare again before sending')

@@ -86,6 +86,14 @@ series_patches() {
 	printf '%s\n' "$listed" | grep -v '^$' || true
 }
 
+# cover_to_branch TREE: the cover letter of $PATCHES (subject and text) as the description of
+# TREE's branch 'series', which 'git format-patch --cover-from-description' turns back into it.
+cover_to_branch() {
+	[ -f "$PATCHES/0000-cover-letter.patch" ] || return 0
+	git -C "$1" config branch.series.description \
+		"$(python3 "$ROOT/scripts/cover.py" get "$PATCHES/0000-cover-letter.patch")"
+}
+
 # sender_identity: the mail sender from SEND_FROM or git config user.name/user.email, checked
 # against send/placeholder-addresses; sets sender ('Name <addr>'), sender_name, sender_addr
 # and sender_src (where it came from), or stops saying what is wrong with it.

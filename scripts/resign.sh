@@ -14,10 +14,7 @@ tree=$BUILD/resign/tree
 "$ROOT/scripts/apply-series.sh" "$tree" >/dev/null
 git -C "$tree" config user.name "$sender_name"
 git -C "$tree" config user.email "$sender_addr"
-if [ -f "$PATCHES/0000-cover-letter.patch" ]; then
-	git -C "$tree" config branch.series.description \
-		"$(python3 "$ROOT/scripts/cover.py" get "$PATCHES/0000-cover-letter.patch")"
-fi
+cover_to_branch "$tree"
 # Each commit: author = sender (date kept), Signed-off-by lines of placeholder identities
 # dropped, the sender's Signed-off-by last.
 n=$(git -C "$tree" rev-list --count "$(base_ref)..HEAD")

@@ -18,7 +18,5 @@ if [ -d "$tree/.git" ]; then
 	fi
 fi
 "$ROOT/scripts/apply-series.sh" "$tree"
-if [ -f "$PATCHES/0000-cover-letter.patch" ]; then
-	git -C "$tree" config branch.series.description "$(python3 "$ROOT/scripts/cover.py" get "$PATCHES/0000-cover-letter.patch")"
-fi
+cover_to_branch "$tree"
 step "tree: $tree is on branch 'series' = base + patches/ (edit, commit, then 'make export')"
