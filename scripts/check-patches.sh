@@ -43,7 +43,9 @@ i=0
 # clone, where only the cache outside the repository survives).
 sparse_cache=$CACHE_DIR/sparse
 mkdir -p "$sparse_cache"
-tool_key=$( { cat "$ROOT"/configs/*.config; "${CROSS}gcc" --version | head -1; sparse --version 2>&1; } |
+# "relpath": cached warnings name files relative to the tree, so a cache filled from one checkout
+# serves another (entries from before that carried absolute paths have another key).
+tool_key=$( { echo relpath; cat "$ROOT"/configs/*.config; "${CROSS}gcc" --version | head -1; sparse --version 2>&1; } |
 	sha256sum | cut -c1-12)
 flat() { printf '%s' "${1//\//_}"; }	# flat DIR: DIR as a file-name part
 sparse_of() {	# sparse_of COMMIT DIR LABEL: C=2 sparse warnings of DIR at COMMIT, positions stripped
@@ -58,7 +60,9 @@ sparse_of() {	# sparse_of COMMIT DIR LABEL: C=2 sparse warnings of DIR at COMMIT
 	configure_at "$c" || return 1
 	"${KMAKE[@]}" -C "$src" O="$obj" C=2 "$d" >"$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
 	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" | grep -v '\[-W' |
-		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' | sort >"$cached.txt.tmp" || true
+		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' |
+		awk -v p="$src/" 'index($0, p) == 1 { $0 = substr($0, length(p) + 1) } 1' |
+		sort >"$cached.txt.tmp" || true
 	cp "$log" "$cached.log"
 	mv "$cached.txt.tmp" "$cached.txt"
 	cat "$cached.txt"
