@@ -147,7 +147,8 @@ def cmd_mail_address(a):
 def cmd_mail_cover(a):
     m = mail.load_measurements(a.measurements)
     spec = mail.load_cover_table(a.table)
-    print(mail.cover_sections(m, spec, mail.load_targets(a.targets), a.target, ROOT), end='')
+    also = [mail.load_measurements(d) for d in a.also]
+    print(mail.cover_sections(m, spec, mail.load_targets(a.targets), a.target, ROOT, also), end='')
     return 0
 
 
@@ -200,6 +201,8 @@ def main(argv=None):
     s.add_argument('--to'); s.add_argument('--cc')
     s = mail_parser('mail-cover', cmd_mail_cover)
     s.add_argument('--measurements', required=True); s.add_argument('--target', required=True)
+    s.add_argument('--also', action='append', default=[],
+                   help='the figures of another configuration (CPU model, KVM mode) of the same series')
     s.add_argument('--table', default=os.path.join(ROOT, 'send', 'cover-table'))
     s.add_argument('--targets', default=os.path.join(ROOT, 'send', 'targets'))
     s = mail_parser('mail-outbox', cmd_mail_outbox); s.add_argument('outbox')

@@ -9,7 +9,7 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import results
 
@@ -307,8 +307,22 @@ def verdicts(m: Measurements) -> List[str]:
     return out
 
 
+def _config(meta: dict) -> str:
+    return f"-cpu {meta.get('qemu_cpu', '?')}, {meta.get('kvm_mode', '?')}"
+
+
+def other_configuration(m: Measurements, main: Measurements, spec) -> List[str]:
+    """The section of a further configuration of the same series: its table and verdicts."""
+    if m.meta.get('series_tree') != main.meta.get('series_tree'):
+        raise MailError(f'the {_config(m.meta)} figures were made for another series '
+                        f"(git tree {m.meta.get('series_tree')})")
+    text = (f"The same under {_config(m.meta)} ({m.meta.get('date', '?')}, "
+            f"{m.meta.get('qemu', 'QEMU')}):")
+    return [*textwrap.wrap(text, width=72), '', *['  ' + l for l in measured_table(m, spec)], '', *verdicts(m), '']
+
+
 def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: str,
-                   root: str = '.') -> str:
+                   root: str = '.', also: Sequence[Measurements] = ()) -> str:
     meta = m.meta
     wrap = textwrap.TextWrapper(width=72)
     where = []
@@ -329,6 +343,7 @@ def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: st
              'Measurements:', '', *wrap.wrap(env), '',
              *['  ' + l for l in measured_table(m, spec)], '',
              *verdicts(m), '',
+             *[l for o in also for l in other_configuration(o, m, spec)],
              *wrap.wrap('Tested under emulation only, not on hardware. QEMU TCG keeps no TLB '
                         'entry that a missing invalidation would leave stale and fetches '
                         'instructions coherently, so the selftests cannot see a stale '

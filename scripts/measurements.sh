@@ -6,7 +6,8 @@
 #   base + patches, so figures are never mailed with another series -, base, QEMU, CPU, mode,
 #   date).
 # measurements.sh record: keep the collected figures in the repository, as
-#   measurements/linux-<base version>/ (what 'make send' uses when build/ has none).
+#   measurements/linux-<base version>-<QEMU CPU>-<KVM mode>/ (one directory per configuration,
+#   named from meta.json; what 'make send' uses when build/ has none).
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/run/measurements
@@ -38,7 +39,9 @@ EOF
 	;;
 record)
 	[ -f "$out/meta.json" ] || die "no figures in $out: run 'make compare' first"
-	dest=$ROOT/measurements/linux-$(base_version)
+	config=$(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m["base_version"] + "-" + m["qemu_cpu"] + "-" + m["kvm_mode"])' "$out/meta.json") ||
+		die "$out/meta.json: no base_version, qemu_cpu or kvm_mode: run 'make compare' again"
+	dest=$ROOT/measurements/linux-$config
 	rm -rf "$dest" && mkdir -p "$dest"
 	cp "$out"/* "$dest/"
 	step "record: $dest (commit it with the series it measured)"

@@ -8,9 +8,10 @@
 #                                 changed since the last one (the cover letter says it)
 #   TO=a,b  CC=c,d                more recipients, besides get_maintainer.pl's
 #   MAINTAINERS_FILE=path         the MAINTAINERS to ask (default: Debian's linux-source-6.12)
-#   MEASUREMENTS=dir              the 'make compare' figures for the cover letter (default: the
-#                                 last compare in build/, else measurements/*: the one made
-#                                 for exactly this series)
+#   MEASUREMENTS='dir ...'        where to look for the 'make compare' figures of the cover
+#                                 letter (default: the last compare in build/, and
+#                                 measurements/*: those made for exactly this series, one
+#                                 table per CPU model and KVM mode)
 . "$(dirname "$0")/lib.sh"
 
 TARGET=${TARGET:-carry}
@@ -72,17 +73,25 @@ fi
 if [ "$n" -gt 1 ]; then
 	# The cover letter: the series' own words (the cover letter in the patch directory), then
 	# where each patch goes, the measured figures and how to reproduce them.
-	found=
+	# Every configuration measured for exactly this series (git tree of base + patches): the
+	# first, the configuration of 'make check' (QEMU_CPU, KVM_MODE) when it is there, gives the
+	# main table, the others follow it. A configuration found in build/ wins over its record.
+	found=() seen=" "
 	for m in ${MEASUREMENTS:-"$BUILD/run/measurements" "$ROOT"/measurements/*/}; do
+		m=${m%/}
 		[ -f "$m/meta.json" ] || continue
-		if [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("series_tree",""))' "$m/meta.json")" = "$series_tree" ]; then
-			found=$m
-			break
-		fi
+		read -r tree config < <(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m.get("series_tree", "-"), m.get("qemu_cpu", "?") + "-" + m.get("kvm_mode", "?"))' "$m/meta.json") ||
+			die "$m/meta.json is not readable JSON"
+		[ "$tree" = "$series_tree" ] || continue
+		case $seen in *" $config "*) continue ;; esac
+		seen+="$config "
+		if [ "$config" = "$QEMU_CPU-$KVM_MODE" ]; then found=("$m" "${found[@]}"); else found+=("$m"); fi
 	done
-	[ -n "$found" ] || die "no 'make compare' figures for this series (git tree $series_tree of base + patches) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
-	MEASUREMENTS=$found
-	info "measurements: $MEASUREMENTS"
+	[ ${#found[@]} -gt 0 ] || die "no 'make compare' figures for this series (git tree $series_tree of base + patches) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
+	MEASUREMENTS=${found[0]}
+	also=()
+	for m in "${found[@]:1}"; do also+=(--also "$m"); done
+	info "measurements: ${found[*]}"
 	cover_src=$PATCHES/0000-cover-letter.patch
 	[ -f "$cover_src" ] || die "$cover_src is missing: it holds the cover letter's subject and text"
 	{
@@ -93,7 +102,7 @@ if [ "$n" -gt 1 ]; then
 			cat "$CHANGES"
 		fi
 		echo
-		h mail-cover --measurements "$MEASUREMENTS" --target "$TARGET"
+		h mail-cover --measurements "$MEASUREMENTS" "${also[@]}" --target "$TARGET"
 	} >"$work/description" || die "cannot write the cover letter (see the error above)"
 	git -C "$tree" config branch.series.description "$(cat "$work/description")"
 	fp+=(--cover-letter --cover-from-description=subject)

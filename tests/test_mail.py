@@ -122,7 +122,7 @@ class AddressTest(unittest.TestCase):
                              'Cc: extra@corp.com\nCc: kvmarm@lists.linux.dev\nDate: x\n\nBody.\n')
 
 
-def measurements(tmp, series_fail=False, drop=None):
+def measurements(tmp, series_fail=False, drop=None, cpu='max', tree='abc'):
     spec = mail.load_cover_table(os.path.join(ROOT, 'send', 'cover-table'))
     for label in ('base', 'series'):
         rows = {}
@@ -141,8 +141,8 @@ def measurements(tmp, series_fail=False, drop=None):
             json.dump({'meta': {'label': label}, 'totals': {'passed': 3, 'failed': 0, 'skipped': 0},
                        'rows': list(rows.values())}, f)
     with open(os.path.join(tmp, 'meta.json'), 'w') as f:
-        json.dump({'series_tree': 'abc', 'base_version': '6.1.192', 'qemu': 'QEMU emulator version 7.2.22',
-                   'qemu_cpu': 'max', 'qemu_smp': '2', 'qemu_mem': '6G', 'kvm_mode': 'vhe',
+        json.dump({'series_tree': tree, 'base_version': '6.1.192', 'qemu': 'QEMU emulator version 7.2.22',
+                   'qemu_cpu': cpu, 'qemu_smp': '2', 'qemu_mem': '6G', 'kvm_mode': 'vhe',
                    'date': '2026-11-23'}, f)
     return mail.load_measurements(tmp)
 
@@ -170,6 +170,22 @@ class CoverTest(unittest.TestCase):
         with self.assertRaises(mail.MailError):
             mail.cover_sections(measurements(self.tmp, series_fail=True), self.spec, self.targets,
                                 'carry', ROOT)
+
+    def test_other_configuration(self):
+        other = tempfile.mkdtemp()
+        text = mail.cover_sections(measurements(self.tmp), self.spec, self.targets, 'carry', ROOT,
+                                   [measurements(other, cpu='neoverse-n1')])
+        self.assertIn('The same under -cpu neoverse-n1, vhe', text)
+        alone = mail.cover_sections(measurements(self.tmp), self.spec, self.targets, 'carry', ROOT)
+        self.assertEqual(text.count('1,073,750,016'), 2 * alone.count('1,073,750,016'))
+        self.assertTrue(all(len(l) <= 76 for l in text.splitlines()),
+                        [l for l in text.splitlines() if len(l) > 76])
+        with self.assertRaises(mail.MailError):      # figures of another series
+            mail.cover_sections(measurements(self.tmp), self.spec, self.targets, 'carry', ROOT,
+                                [measurements(other, cpu='neoverse-n1', tree='def')])
+        with self.assertRaises(mail.MailError):      # a failed run in the other configuration
+            mail.cover_sections(measurements(self.tmp), self.spec, self.targets, 'carry', ROOT,
+                                [measurements(other, cpu='neoverse-n1', series_fail=True)])
 
     def test_bad_table(self):
         with tempfile.NamedTemporaryFile('w', delete=False) as f:
