@@ -3,12 +3,13 @@
 #   make check    what CI runs: harness unit tests, series checks (checkpatch, git am, per-patch
 #                 build + sparse), then the main job
 #   make compare  the same plan on the base kernel and the series kernel, side by side
+#   make mutants  the tests against each plausible wrong fix in mutants/ (MUTANTS=pattern: a subset)
 # Variables: KERNEL_SRC=/path/to/6.1.y (default: Debian's linux-source-6.1), BUILD, CACHE_DIR,
 # KVM_MODE=vhe|nvhe|protected, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
 S := scripts
 export BUILD ?= $(CURDIR)/build
 
-.PHONY: all run check compare send resign record tree export deps base series kernel selftests initramfs boot report \
+.PHONY: all run check compare mutants send resign record tree export deps base series kernel selftests initramfs boot report \
 	unit-tests check-plan check-patches clean distclean
 all: run
 
@@ -18,6 +19,8 @@ check:
 	@$(S)/run.sh check
 compare:
 	@$(S)/run.sh compare
+mutants:
+	@$(S)/mutants.sh
 
 # Mailing the series (README "Sending"): a dry run into build/outbox unless SEND=1.
 send:

@@ -5,7 +5,7 @@ import os
 import shlex
 import sys
 
-from . import compare, console, mail, plan, results, treeversion
+from . import compare, console, mail, mutants, plan, results, treeversion
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -162,6 +162,48 @@ def cmd_mail_outbox(a):
     return 1 if problems else 0
 
 
+def _suites(path):
+    with open(path, encoding='utf-8') as f:
+        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith('#')]
+
+
+def cmd_mutant_check(a):
+    ms = mutants.load_dir(a.dir)
+    with open(a.series, encoding='utf-8') as f:
+        series = [l.strip() for l in f if l.strip() and not l.lstrip().startswith('#')]
+    problems = mutants.check(ms, series, a.plans, _suites(a.suites))
+    for p in problems:
+        print(p, file=sys.stderr)
+    unobs = sum(1 for m in ms if m.unobservable)
+    print(f'{a.dir}: {len(ms)} mutants ({unobs} not observable here), '
+          f'{len(problems)} problems')
+    return 1 if problems else 0
+
+
+def cmd_mutant_list(a):
+    """One line per mutant matching the pattern: name<TAB>selftests|kernel<TAB>unobservable reason"""
+    import fnmatch
+    for m in mutants.load_dir(a.dir):
+        if not any(fnmatch.fnmatch(m.name, f'*{pat}*') for pat in a.pattern.split(',')):
+            continue
+        print(f"{m.name}\t{'selftests' if m.touches_selftests else 'kernel'}\t"
+              f"{m.unobservable or ''}")
+    return 0
+
+
+def cmd_mutant_plan(a):
+    n = mutants.subset_plan(mutants.parse(a.mutant), a.plans, a.out)
+    print(n)
+    return 0
+
+
+def cmd_mutant_verdict(a):
+    m = mutants.parse(a.mutant)
+    v, detail = mutants.verdict(m, a.results)
+    print(f"{m.name}\t{' '.join(m.killers)}\t{v}\t{detail}")
+    return 0 if v == 'killed' else 1
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m harness')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -209,10 +251,19 @@ def main(argv=None):
     s.add_argument('--sender', required=True); s.add_argument('--patches', type=int, required=True)
     s.add_argument('--prefix', required=True); s.add_argument('--cover', action='store_true')
     s.add_argument('--require', action='append'); s.add_argument('--forbid', action='append')
+    s = sub.add_parser('mutant-check'); s.add_argument('dir'); s.add_argument('--series', required=True)
+    s.add_argument('--suites', required=True); s.add_argument('--plans', nargs='+', required=True)
+    s.set_defaults(fn=cmd_mutant_check)
+    s = sub.add_parser('mutant-list'); s.add_argument('dir'); s.add_argument('--pattern', default='')
+    s.set_defaults(fn=cmd_mutant_list)
+    s = sub.add_parser('mutant-plan'); s.add_argument('mutant'); s.add_argument('--out', required=True)
+    s.add_argument('--plans', nargs='+', required=True); s.set_defaults(fn=cmd_mutant_plan)
+    s = sub.add_parser('mutant-verdict'); s.add_argument('mutant'); s.add_argument('results')
+    s.set_defaults(fn=cmd_mutant_verdict)
     a = p.parse_args(argv)
     try:
         return a.fn(a)
-    except (plan.PlanError, treeversion.TreeError, mail.MailError) as e:
+    except (plan.PlanError, treeversion.TreeError, mail.MailError, mutants.MutantError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     except OSError as e:
