@@ -80,12 +80,12 @@ if [ "$n" -gt 1 ]; then
 	for m in ${MEASUREMENTS:-"$BUILD/run/measurements" "$ROOT"/measurements/*/}; do
 		m=${m%/}
 		[ -f "$m/meta.json" ] || continue
-		read -r tree config < <(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m.get("series_tree", "-"), m.get("qemu_cpu", "?") + "-" + m.get("kvm_mode", "?"))' "$m/meta.json") ||
+		read -r m_tree m_config < <(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m.get("series_tree", "-"), m.get("qemu_cpu", "?") + "-" + m.get("kvm_mode", "?"))' "$m/meta.json") ||
 			die "$m/meta.json is not readable JSON"
-		[ "$tree" = "$series_tree" ] || continue
-		case $seen in *" $config "*) continue ;; esac
-		seen+="$config "
-		if [ "$config" = "$QEMU_CPU-$KVM_MODE" ]; then found=("$m" "${found[@]}"); else found+=("$m"); fi
+		[ "$m_tree" = "$series_tree" ] || continue
+		case $seen in *" $m_config "*) continue ;; esac
+		seen+="$m_config "
+		if [ "$m_config" = "$QEMU_CPU-$KVM_MODE" ]; then found=("$m" "${found[@]}"); else found+=("$m"); fi
 	done
 	[ ${#found[@]} -gt 0 ] || die "no 'make compare' figures for this series (git tree $series_tree of base + patches) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
 	MEASUREMENTS=${found[0]}

@@ -6,6 +6,8 @@
 # re-signs the copy's series as a test sender ('make resign') and checks that the carry and
 # stable dry runs produce the mails they must (send.sh checks each outbox itself).
 . "$(dirname "$0")/lib.sh"
+# The carry is the whole series, with a cover letter.
+npatches=$(series_patches | wc -l)
 
 t=$BUILD/send-test
 rm -rf "$t"
@@ -45,7 +47,7 @@ expect refuses-bad-version FAIL 'V=x: the version is a number' SEND_FROM="$TESTE
 expect refuses-bad-send FAIL 'SEND=yes: 1 sends for real' SEND_FROM="$TESTER" SEND=yes
 expect refuses-unknown-target FAIL 'TARGET=next is not one of' SEND_FROM="$TESTER" TARGET=next
 MAKE_TARGET=resign expect resign OK "review the change" SEND_FROM="$TESTER"
-expect carry-dry-run OK '18 mail(s) in' SEND_FROM="$TESTER" TARGET=carry
+expect carry-dry-run OK "$((npatches + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=carry
 out=$t/build/outbox
 if grep -q 'stable@vger.kernel.org' "$out/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$out/envelope.tsv"; then
 	info "FAIL carry-recipients: stable@ reached, or kvmarm@lists.linux.dev missing ($out/envelope.tsv)"
@@ -57,7 +59,7 @@ fi
 expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
 expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
 printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
-expect carry-v2-dry-run OK '[PATCH 6.1 carry v2 00/17]' SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
+expect carry-v2-dry-run OK "[PATCH 6.1 carry v2 00/$npatches]" SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
 # SEND=1 with a user's configuration (here: an SMTP server on 127.0.0.1, a second stand-in):
 # after its own dry run, the same mail goes out through the configured server.
 start_outbox "$t/server-outbox" "$t/server.port"
