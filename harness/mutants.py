@@ -10,8 +10,8 @@ from typing import Dict, List, Optional
 from . import plan, results
 
 FIELDS = ('Breaks', 'Class', 'Mistake', 'Killed-by', 'Unobservable')
-CLASSES = ('revert', 'ordering', 'encoding', 'arithmetic', 'threshold', 'feature', 'protocol',
-           'test')
+CLASSES = ('revert', 'ordering', 'encoding', 'arithmetic', 'threshold', 'policy', 'feature',
+           'protocol', 'test')
 
 
 class MutantError(Exception):
