@@ -23,7 +23,7 @@ esac
 # CONFIG_CONTIG_ALLOC to allocate them at run time.
 gig_arg=
 [ "$HUGEPAGES_1G" -gt 0 ] 2>/dev/null && gig_arg="hugepagesz=1G hugepages=$HUGEPAGES_1G"
-append="console=ttyAMA0 panic=-1 $mode_arg $gig_arg HARNESS_HUGEPAGES=$HUGEPAGES HARNESS_HUGEPAGES_1G=$HUGEPAGES_1G ${HARNESS_OVERCOMMIT:+HARNESS_OVERCOMMIT=$HARNESS_OVERCOMMIT} ${EXTRA_CMDLINE:-}"
+append="console=ttyAMA0 panic=-1 oops=panic $mode_arg $gig_arg HARNESS_HUGEPAGES=$HUGEPAGES HARNESS_HUGEPAGES_1G=$HUGEPAGES_1G ${HARNESS_OVERCOMMIT:+HARNESS_OVERCOMMIT=$HARNESS_OVERCOMMIT} ${EXTRA_CMDLINE:-}"
 # -nic none: Debian's QEMU 7.2 otherwise aborts looking for efi-virtio.rom.
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
       -m "$QEMU_MEM" -nographic -nic none -no-reboot -kernel "$image" -initrd "$initrd"
