@@ -5,7 +5,7 @@ import os
 import shlex
 import sys
 
-from . import compare, console, mail, mutants, plan, results, treeversion
+from . import compare, console, elfclosure, mail, mutants, plan, results, treeversion
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,6 +25,17 @@ def cmd_check_plan(a):
         return 1
     print(f'{a.plan}: {len(entries)} tests, {len(known)} known failures, '
           f'global timeout {plan.global_timeout(entries)}s')
+    return 0
+
+
+def cmd_elf_closure(a):
+    try:
+        files = elfclosure.closure(a.root, a.programs, a.readelf)
+    except elfclosure.ClosureError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    for line in elfclosure.cpio_lines(files):
+        print(line)
     return 0
 
 
@@ -209,6 +220,8 @@ def main(argv=None):
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('check-plan'); s.add_argument('plan'); s.add_argument('known', nargs='?')
     s.set_defaults(fn=cmd_check_plan)
+    s = sub.add_parser('elf-closure'); s.add_argument('root'); s.add_argument('programs', nargs='+')
+    s.add_argument('--readelf', default='readelf'); s.set_defaults(fn=cmd_elf_closure)
     s = sub.add_parser('timeout'); s.add_argument('plan'); s.add_argument('--margin', type=int, default=600)
     s.set_defaults(fn=cmd_timeout)
     s = sub.add_parser('tree-version'); s.add_argument('dir'); s.set_defaults(fn=cmd_tree_version)

@@ -19,6 +19,8 @@ HUGEPAGES_1G=${HUGEPAGES_1G:-0}
 # dirty_log_range_test maps its 8GiB memslots with MAP_NORESERVE and needs no more.
 HARNESS_OVERCOMMIT=${HARNESS_OVERCOMMIT:-}
 JOBS=${JOBS:-$(nproc)}
+# arm64 programs (from deps/vmm.arm64's packages) put into the test host for vmm_migrate.
+VMM_PROGRAMS=${VMM_PROGRAMS:-/usr/bin/qemu-system-aarch64 /bin/busybox}
 CROSS=aarch64-linux-gnu-
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make-initramfs.sh OBJ SELFTESTS OUT.cpio: init (static aarch64), the plan and every selftest
-# program, packed by the tree's own usr/gen_init_cpio (no root needed, uncompressed).
+# program, packed by the tree's own usr/gen_init_cpio (no root needed, uncompressed). When the
+# plan runs vmm_migrate, also the arm64 QEMU (scripts/deps.sh vmm) with the libraries it needs
+# and the self-checking guest (guest/).
 . "$(dirname "$0")/lib.sh"
 
 obj=${1:?usage: make-initramfs.sh OBJ SELFTESTS OUT.cpio}
@@ -13,10 +15,27 @@ python3 -m harness check-plan "$PLAN" "$KNOWN" >/dev/null || die "the plan $PLAN
 work=$(dirname "$cpio")/initramfs
 mkdir -p "$work"
 step "initramfs: init, plan ($PLAN) and selftests from $tests"
-for prog in init kvmbench; do
+for prog in init kvmbench vmm_migrate; do
 	"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$work/$prog" "$ROOT/init/$prog.c" ||
 		die "building init/$prog.c for aarch64 failed"
 done
+
+# The VMM and its guest, for the plan's migration scenarios.
+vmm_list=$work/vmm.list
+: >"$vmm_list"
+if python3 -c 'import sys; from harness import plan
+sys.exit(not any("vmm_migrate" in e.argv for e in plan.load_plan(sys.argv[1])))' "$PLAN"; then
+	vmm_root=$CACHE_DIR/arm64/vmm/root
+	[ -d "$vmm_root" ] || die "the plan runs vmm_migrate, but $vmm_root is missing: run scripts/deps.sh vmm (arm64 QEMU)"
+	mkdir -p "$work/guest"
+	make -s -C "$ROOT/guest" CROSS="$CROSS" O="$(cd "$work/guest" && pwd)" >"$BUILD/logs/guest.log" 2>&1 ||
+		die "building the self-checking guest (guest/) failed: see $BUILD/logs/guest.log"
+	python3 -m harness elf-closure --readelf "${CROSS}readelf" "$vmm_root" $VMM_PROGRAMS >"$vmm_list" ||
+		die "cannot collect $VMM_PROGRAMS and their libraries from $vmm_root (scripts/deps.sh vmm)"
+	# QEMU runs "/bin/sh -c" for exec: migration streams (init/vmm_migrate.c).
+	printf 'slink /bin/sh /bin/busybox 0777 0 0\n' >>"$vmm_list"
+	printf 'dir /guest 0755 0 0\nfile /guest/selfcheck.elf %s 0644 0 0\n' "$(cd "$work/guest" && pwd)/selfcheck.elf" >>"$vmm_list"
+fi
 
 list=$work/cpio.list
 {
@@ -26,6 +45,8 @@ list=$work/cpio.list
 	printf 'file /init %s 0755 0 0\n' "$work/init"
 	printf 'file /plan %s 0644 0 0\n' "$PLAN"
 	printf 'file /kvm/kvmbench %s 0755 0 0\n' "$work/kvmbench"
+	printf 'file /kvm/vmm_migrate %s 0755 0 0\n' "$work/vmm_migrate"
+	cat "$vmm_list"
 	(cd "$tests" && find . -mindepth 1 -type d ! -name '*.d' | sort) | while read -r d; do
 		printf 'dir /kvm/%s 0755 0 0\n' "${d#./}"
 	done

@@ -40,7 +40,7 @@ series)
 	run_kernel "$series_obj" series
 	;;
 check)
-	"$S/deps.sh" build send
+	"$S/deps.sh" build send vmm
 	step "harness unit tests (no QEMU)"
 	python3 -m unittest discover -s "$ROOT/tests" -t "$ROOT" -v 2>"$BUILD/logs/unit-tests.log" ||
 		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
