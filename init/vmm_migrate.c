@@ -200,7 +200,7 @@ static struct vm *start_vm(const char *name, const char *backend, int incoming)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	int to_qemu[2], from_qemu[2];
-	char mem[32], machine[64], serial[160];
+	char mem[32], serial[160];
 
 	if (!vm)
 		fail("out of memory");
@@ -212,7 +212,6 @@ static struct vm *start_vm(const char *name, const char *backend, int incoming)
 	if (pipe2(to_qemu, O_CLOEXEC) || pipe2(from_qemu, O_CLOEXEC))
 		fail("pipe: %s", strerror(errno));
 	snprintf(mem, sizeof(mem), "%dM", GUEST_MEM_MB);
-	snprintf(machine, sizeof(machine), "virt,gic-version=3,memory-backend=mem");
 	snprintf(serial, sizeof(serial), "file:%s", vm->serial);
 
 	vm->pid = fork();
@@ -247,7 +246,7 @@ static struct vm *start_vm(const char *name, const char *backend, int incoming)
 		argv[a++] = "-object";
 		argv[a++] = backend;
 		argv[a++] = "-M";
-		argv[a++] = machine;
+		argv[a++] = "virt,gic-version=3,memory-backend=mem";
 		argv[a++] = "-kernel";
 		argv[a++] = GUEST;
 		argv[a++] = "-serial";
@@ -471,24 +470,37 @@ static void check_blocks(unsigned long faults)
 	       faults, region_pages);
 }
 
-static void wait_exit(struct vm *vm)
+/* Wait up to QMP_TIMEOUT for QEMU to exit; returns whether it did. */
+static int wait_exited(struct vm *vm, int *status)
 {
 	double deadline = now() + QMP_TIMEOUT;
-	int status;
 
-	while (!vm_exited(vm, &status)) {
+	while (!vm_exited(vm, status)) {
 		if (now() > deadline)
-			fail("%s: QEMU did not exit after quit", vm->name);
+			return 0;
 		usleep(100000);
 	}
+	return 1;
+}
+
+static void wait_exit(struct vm *vm)
+{
+	int status;
+
+	if (!wait_exited(vm, &status))
+		fail("%s: QEMU did not exit after quit", vm->name);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail("%s: QEMU exit status %#x", vm->name, status);
 }
 
-/* Poll query-migrate until the status leaves "setup"/"active"; returns its line. */
-static char *wait_migration(struct vm *src, double deadline, double cancel_after)
+/*
+ * Poll query-migrate until the status leaves "setup"/"active"; returns its
+ * line. With @cancel_after > 0, cancels the migration once it has been
+ * active that many seconds and synced the dirty log twice.
+ */
+static char *wait_migration(struct vm *src, double cancel_after)
 {
-	double start = now();
+	double start = now(), deadline = start + MIGRATE_TIMEOUT;
 
 	for (;;) {
 		char *info = qmp(src, "{\"execute\": \"query-migrate\"}");
@@ -552,8 +564,8 @@ static void print_stats(const char *info)
 }
 
 /*
- * Migrate @src over stream @fd_index to a destination started on @in_fd
- * with @dst_backend; @caps is a capability to set on both sides (or NULL).
+ * Migrate @src over stream @stream to a destination started with memory
+ * @dst_backend; @caps is a capability to set on both sides (or NULL).
  * Returns the destination.
  */
 static struct vm *migrate(struct vm *src, int stream, const char *dst_backend, const char *caps)
@@ -573,7 +585,7 @@ static struct vm *migrate(struct vm *src, int stream, const char *dst_backend, c
 	qmp(src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
 		 "{\"max-bandwidth\": 1073741824, \"downtime-limit\": 20000}}");
 	start_migration(src, stream);
-	info = wait_migration(src, now() + MIGRATE_TIMEOUT, 0);
+	info = wait_migration(src, 0);
 	if (strcmp(json_str(info, "status"), "completed"))
 		fail("migration ended '%s': %s", json_str(info, "status"), info);
 	printf("# migration completed: %ld ms in all, %ld ms downtime, %ld dirty syncs\n",
@@ -595,6 +607,26 @@ static void finish(struct vm *src, struct vm *dst, long src_pass)
 	wait_exit(dst);
 }
 
+/* Copy the guest memory file @from to @to (mmap: hugetlbfs has no write()). */
+static void copy_memory(const char *from, const char *to)
+{
+	size_t size = (size_t)GUEST_MEM_MB << 20;
+	int sfd = open(from, O_RDONLY), dfd = open(to, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	void *s, *d;
+
+	if (sfd < 0 || dfd < 0 || ftruncate(dfd, size))
+		fail("stale copy %s -> %s: %s", from, to, strerror(errno));
+	s = mmap(NULL, size, PROT_READ, MAP_SHARED, sfd, 0);
+	d = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
+	if (s == MAP_FAILED || d == MAP_FAILED)
+		fail("mmap for the stale copy: %s", strerror(errno));
+	memcpy(d, s, size);
+	munmap(s, size);
+	munmap(d, size);
+	close(sfd);
+	close(dfd);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vmm_migrate live|cancel|control hugetlb|thp [-n cancels] [-t seconds]\n");
@@ -607,8 +639,7 @@ int main(int argc, char **argv)
 	double cancel_secs = 5;
 	enum scenario sc;
 	enum backing bk;
-	char src_backend[256], dst_backend[256];
-	char *src_file = control_files[0], *dst_file = control_files[1];
+	char backend[2][256];	/* source, destination */
 	struct vm *src, *dst;
 	long pass;
 
@@ -653,28 +684,23 @@ int main(int argc, char **argv)
 			if (mount("tmpfs", THP_FS, "tmpfs", 0, "huge=always") && errno != EBUSY)
 				fail("mount tmpfs huge=always on %s: %s", THP_FS, strerror(errno));
 		}
-		snprintf(src_file, sizeof(control_files[0]), "%s/vmm-source", dir);
-		snprintf(dst_file, sizeof(control_files[1]), "%s/vmm-destination", dir);
-		unlink(src_file);
-		unlink(dst_file);
-		snprintf(src_backend, sizeof(src_backend),
-			 "memory-backend-file,id=mem,size=%dM,mem-path=%s,share=on,align=2M",
-			 GUEST_MEM_MB, src_file);
-		snprintf(dst_backend, sizeof(dst_backend),
-			 "memory-backend-file,id=mem,size=%dM,mem-path=%s,share=on,align=2M",
-			 GUEST_MEM_MB, dst_file);
-	} else if (bk == HUGETLB) {
-		snprintf(src_backend, sizeof(src_backend),
-			 "memory-backend-file,id=mem,size=%dM,mem-path=/mnt/huge", GUEST_MEM_MB);
-		strcpy(dst_backend, src_backend);
+		for (int i = 0; i < 2; i++) {
+			snprintf(control_files[i], sizeof(control_files[i]), "%s/vmm-%s", dir,
+				 i ? "destination" : "source");
+			unlink(control_files[i]);
+			snprintf(backend[i], sizeof(backend[i]),
+				 "memory-backend-file,id=mem,size=%dM,mem-path=%s,share=on,align=2M",
+				 GUEST_MEM_MB, control_files[i]);
+		}
 	} else {
-		snprintf(src_backend, sizeof(src_backend),
+		snprintf(backend[0], sizeof(backend[0]), bk == HUGETLB ?
+			 "memory-backend-file,id=mem,size=%dM,mem-path=/mnt/huge" :
 			 "memory-backend-ram,id=mem,size=%dM", GUEST_MEM_MB);
-		strcpy(dst_backend, src_backend);
+		strcpy(backend[1], backend[0]);
 	}
 
 	fault_count_start();
-	src = start_vm("source", src_backend, -1);
+	src = start_vm("source", backend[0], -1);
 	qmp_start(src);
 	pass = wait_pass(src, 2);
 	check_blocks(fault_count());
@@ -683,27 +709,10 @@ int main(int argc, char **argv)
 		qmp(src, "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
 			 "{\"capabilities\": [{\"capability\": \"x-ignore-shared\", \"state\": true}]}}");
 		/* The destination's memory: a copy taken now, passes before the migration. */
-		{
-			size_t size = (size_t)GUEST_MEM_MB << 20;
-			int sfd = open(src_file, O_RDONLY), dfd;
-			void *s, *d;
-
-			dfd = open(dst_file, O_RDWR | O_CREAT | O_TRUNC, 0600);
-			if (sfd < 0 || dfd < 0 || ftruncate(dfd, size))
-				fail("stale copy %s -> %s: %s", src_file, dst_file, strerror(errno));
-			s = mmap(NULL, size, PROT_READ, MAP_SHARED, sfd, 0);
-			d = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
-			if (s == MAP_FAILED || d == MAP_FAILED)
-				fail("mmap for the stale copy: %s", strerror(errno));
-			memcpy(d, s, size);
-			munmap(s, size);
-			munmap(d, size);
-			close(sfd);
-			close(dfd);
-		}
+		copy_memory(control_files[0], control_files[1]);
 		printf("# stale copy of the guest memory taken after pass %ld\n", pass);
 		pass = wait_pass(src, pass + 2);
-		dst = migrate(src, 0, dst_backend, "x-ignore-shared");
+		dst = migrate(src, 0, backend[1], "x-ignore-shared");
 		{
 			double deadline = now() + PASS_TIMEOUT * 2;
 			struct guest_state s;
@@ -730,16 +739,13 @@ int main(int argc, char **argv)
 		wait_exit(src);
 		/* The guest powers itself off after FAILED: QEMU exits 0. */
 		{
-			double deadline = now() + QMP_TIMEOUT;
 			int status;
 
-			while (!vm_exited(dst, &status) && now() < deadline)
-				usleep(100000);
-			if (dst->pid)
+			if (!wait_exited(dst, &status))
 				qmp(dst, "{\"execute\": \"quit\"}");
 		}
-		unlink(src_file);
-		unlink(dst_file);
+		unlink(control_files[0]);
+		unlink(control_files[1]);
 		printf("# control scenario passed: a migration that loses memory is caught\n");
 		return 0;
 	}
@@ -756,7 +762,7 @@ int main(int argc, char **argv)
 		qmp(src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
 			 "{\"max-bandwidth\": 67108864, \"downtime-limit\": 1}}");
 		start_migration(src, i);
-		info = wait_migration(src, now() + MIGRATE_TIMEOUT, cancel_secs);
+		info = wait_migration(src, cancel_secs);
 		if (strcmp(json_str(info, "status"), "cancelled"))
 			fail("migration %d ended '%s' instead of being cancelled: %s", i + 1,
 			     json_str(info, "status"), info);
@@ -779,8 +785,7 @@ int main(int argc, char **argv)
 		       faults);
 		printf("METRIC guest:stage2-faults-after-cancel-%d %lu\n", i + 1, faults);
 	}
-	pass = guest_state(src).pass;
-	dst = migrate(src, sc == CANCEL ? cancels : 0, dst_backend, NULL);
+	dst = migrate(src, sc == CANCEL ? cancels : 0, backend[1], NULL);
 	pass = guest_state(src).pass;
 	finish(src, dst, pass);
 	printf("# %s migration passed: no page lost, the guest progressed on both sides\n",
