@@ -8,6 +8,9 @@
 # KVM_MODE=vhe|nvhe|protected, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
 S := scripts
 export BUILD ?= $(CURDIR)/build
+# The kernel's build directory is keyed by PAGE_SIZE (as scripts/lib.sh's obj_dir does it).
+PAGE_SIZE ?= 4k
+OBJ := $(BUILD)/work/series/$(if $(filter 4k,$(PAGE_SIZE)),obj,obj-$(PAGE_SIZE))
 
 .PHONY: all run check compare mutants send resign record tree export deps base series kernel selftests initramfs boot report \
 	unit-tests check-plan check-patches clean distclean
@@ -44,13 +47,13 @@ base:
 series:
 	@$(S)/apply-series.sh $(BUILD)/work/series/src
 kernel:
-	@$(S)/build-kernel.sh $(BUILD)/work/series/src $(BUILD)/work/series/obj
+	@$(S)/build-kernel.sh $(BUILD)/work/series/src $(OBJ)
 selftests:
-	@$(S)/build-selftests.sh $(BUILD)/work/series/src $(BUILD)/work/series/obj $(BUILD)/work/selftests
+	@$(S)/build-selftests.sh $(BUILD)/work/series/src $(OBJ) $(BUILD)/work/selftests
 initramfs:
-	@$(S)/make-initramfs.sh $(BUILD)/work/series/obj $(BUILD)/work/selftests $(BUILD)/work/initramfs.cpio
+	@$(S)/make-initramfs.sh $(OBJ) $(BUILD)/work/selftests $(BUILD)/work/initramfs.cpio
 boot:
-	@$(S)/boot.sh $(BUILD)/work/series/obj/arch/arm64/boot/Image $(BUILD)/work/initramfs.cpio $(BUILD)/run/series
+	@$(S)/boot.sh $(OBJ)/arch/arm64/boot/Image $(BUILD)/work/initramfs.cpio $(BUILD)/run/series
 report:
 	@$(S)/report.sh $(BUILD)/work/series/src $(BUILD)/run/series series
 

@@ -11,9 +11,18 @@ KNOWN=${KNOWN:-$ROOT/plan/known-failures}
 SUITES=${SUITES:-$ROOT/plan/kunit-suites}
 KVM_MODE=${KVM_MODE:-vhe}
 QEMU_CPU=${QEMU_CPU:-max}
+# The host kernel's page size: configs/page-size/$PAGE_SIZE.config, and a build directory of its
+# own (obj_dir); the default keeps the historic name 'obj' so existing builds and caches stay valid.
+PAGE_SIZE=${PAGE_SIZE:-4k}
+[ -f "$ROOT/configs/page-size/$PAGE_SIZE.config" ] ||
+	{ printf 'ERROR: PAGE_SIZE=%s: no configs/page-size/%s.config (have: %s)\n' "$PAGE_SIZE" "$PAGE_SIZE" \
+		"$(cd "$ROOT/configs/page-size" && ls -- *.config | sed 's/\.config$//' | tr '\n' ' ')" >&2; exit 1; }
+obj_dir() { if [ "$PAGE_SIZE" = 4k ]; then echo obj; else echo "obj-$PAGE_SIZE"; fi; }
 QEMU_SMP=${QEMU_SMP:-2}
 QEMU_MEM=${QEMU_MEM:-6G}
-HUGEPAGES=${HUGEPAGES:-640}
+# Huge pages of the default size reserved in the test host (about 1.25GiB of them): per page size,
+# from configs/page-size/hugepages.
+HUGEPAGES=${HUGEPAGES:-$(awk -v ps="$PAGE_SIZE" '$1 == ps { print $3 }' "$ROOT/configs/page-size/hugepages")}
 HUGEPAGES_1G=${HUGEPAGES_1G:-0}
 # vm.overcommit_memory in the test host: untouched (the kernel's default, heuristic) unless set.
 # dirty_log_range_test maps its 8GiB memslots with MAP_NORESERVE and needs no more.

@@ -12,7 +12,7 @@
 S=$ROOT/scripts
 MUTANTS_DIR=${MUTANTS_DIR:-$ROOT/mutants}
 series_src=$BUILD/work/series/src
-series_obj=$BUILD/work/series/obj
+series_obj=$BUILD/work/series/$(obj_dir)
 selftests=$BUILD/work/selftests
 work=$BUILD/work/mutant
 runs=$BUILD/run/mutants

@@ -9,7 +9,7 @@
 mode=${1:-series}
 S=$ROOT/scripts
 series_src=$BUILD/work/series/src
-series_obj=$BUILD/work/series/obj
+series_obj=$BUILD/work/series/$(obj_dir)
 selftests=$BUILD/work/selftests
 cpio=$BUILD/work/initramfs.cpio
 
@@ -60,8 +60,8 @@ compare)
 	prepare
 	build_series
 	"$S/apply-series.sh" "$BUILD/work/base/src" base-tests
-	STRICT_CONFIG=0 "$S/build-kernel.sh" "$BUILD/work/base/src" "$BUILD/work/base/obj"
-	run_kernel "$BUILD/work/base/obj" base --optional-suites || true
+	STRICT_CONFIG=0 "$S/build-kernel.sh" "$BUILD/work/base/src" "$BUILD/work/base/$(obj_dir)"
+	run_kernel "$BUILD/work/base/$(obj_dir)" base --optional-suites || true
 	rc=0
 	run_kernel "$series_obj" series || rc=$?
 	step "compare: base (Linux $(base_version)) vs series ($(series_patches | wc -l) patches)"
