@@ -4,15 +4,17 @@
 #                 build + sparse), then the main job
 #   make compare  the same plan on the base kernel and the series kernel, side by side
 #   make mutants  the tests against each plausible wrong fix in mutants/ (MUTANTS=pattern: a subset)
+#   make matrix   KUnit + a reduced plan on every configuration of plan/matrix/configurations
+#                 (CPU model x KVM mode x page size), one table (MATRIX=pattern: a subset)
 # Variables: KERNEL_SRC=/path/to/6.1.y (default: Debian's linux-source-6.1), BUILD, CACHE_DIR,
-# KVM_MODE=vhe|nvhe|protected, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
+# KVM_MODE=vhe|nvhe|protected, QEMU_CPU=max|neoverse-n1|..., PAGE_SIZE=4k|16k|64k, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
 S := scripts
 export BUILD ?= $(CURDIR)/build
 # The kernel's build directory is keyed by PAGE_SIZE (as scripts/lib.sh's obj_dir does it).
 PAGE_SIZE ?= 4k
 OBJ := $(BUILD)/work/series/$(if $(filter 4k,$(PAGE_SIZE)),obj,obj-$(PAGE_SIZE))
 
-.PHONY: all run check compare mutants send resign record tree export deps base series kernel selftests initramfs boot report \
+.PHONY: all run check compare mutants matrix send resign record tree export deps base series kernel selftests initramfs boot report \
 	unit-tests check-plan check-patches clean distclean
 all: run
 
@@ -24,6 +26,8 @@ compare:
 	@$(S)/run.sh compare
 mutants:
 	@$(S)/mutants.sh
+matrix:
+	@$(S)/matrix.sh
 
 # Mailing the series (README "Sending"): a dry run into build/outbox unless SEND=1.
 send:
@@ -60,7 +64,7 @@ report:
 unit-tests:
 	@python3 -m unittest discover -s tests -t . -v
 check-plan:
-	@python3 -m harness check-plan plan/kvm.plan plan/known-failures
+	@python3 -m harness check-plan plan/kvm.plan plan/known-failures plan/kunit-suites
 check-patches: base
 	@$(S)/check-patches.sh
 

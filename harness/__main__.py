@@ -18,10 +18,11 @@ def _read_lines(path):
 def cmd_check_plan(a):
     entries = plan.load_plan(a.plan)
     known = plan.load_known_failures(a.known) if a.known else {}
-    names = {e.name for e in entries}
+    names = {e.name for e in entries} | set(_suites(a.suites) if a.suites else [])
     stray = sorted(set(known) - names)
     if stray:
-        print(f'{a.known}: names not in {a.plan}: {", ".join(stray)}', file=sys.stderr)
+        print(f'{a.known}: names not in {a.plan}{" nor " + a.suites if a.suites else ""}: '
+              f'{", ".join(stray)}', file=sys.stderr)
         return 1
     print(f'{a.plan}: {len(entries)} tests, {len(known)} known failures, '
           f'global timeout {plan.global_timeout(entries)}s')
@@ -59,7 +60,7 @@ def cmd_kunit_log(a):
 def cmd_report(a):
     lines = _read_lines(a.console)
     entries = plan.load_plan(a.plan)
-    where = {'cpu': a.cpu, 'mode': a.expect_mode}
+    where = {'cpu': a.cpu, 'mode': a.expect_mode, 'page': a.page_size}
     known = plan.load_known_failures(a.known, where) if a.known else {}
     kunit = None
     if a.kunit_json and os.path.exists(a.kunit_json):
@@ -73,7 +74,8 @@ def cmd_report(a):
                          kunit_error=a.kunit_error or '', expect_suites=suites,
                          optional_suites=a.optional_suites, qemu_status=a.qemu_status)
     t = results.totals(rows)
-    meta = {'label': a.label, 'console': os.path.abspath(a.console), 'kvm_mode': console.kvm_mode(lines)}
+    meta = {'label': a.label, 'console': os.path.abspath(a.console), 'kvm_mode': console.kvm_mode(lines),
+            'cpu': a.cpu, 'page_size': a.page_size}
     with open(a.out, 'w', encoding='utf-8') as f:
         f.write(results.to_json(rows, meta) + '\n')
     print(f'== {a.label}: results (console log: {a.console}, results: {a.out})')
@@ -178,6 +180,28 @@ def _suites(path):
         return [l.strip() for l in f if l.strip() and not l.lstrip().startswith('#')]
 
 
+def cmd_plan_select(a):
+    names = _suites(a.names)
+    overrides = [o for o in a.override if os.path.exists(o)]
+    text = plan.select(names, a.plans, overrides)
+    plan.parse_plan(text, a.out)
+    with open(a.out, 'w', encoding='utf-8') as f:
+        f.write(text)
+    print(f'{a.out}: {len(names)} tests' + (f' ({", ".join(overrides)} replacing lines)' if overrides else ''))
+    return 0
+
+
+def cmd_matrix_table(a):
+    from . import matrix
+    counts = matrix.load_counts(a.counts)
+    cells = []
+    for spec in a.cells:
+        name, _, path = spec.partition('=')
+        cells.append(matrix.cell(name, path, counts))
+    print(matrix.table(cells, counts))
+    return 0 if all(c['ok'] for c in cells) else 1
+
+
 def cmd_mutant_check(a):
     ms = mutants.load_dir(a.dir)
     with open(a.series, encoding='utf-8') as f:
@@ -219,6 +243,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m harness')
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('check-plan'); s.add_argument('plan'); s.add_argument('known', nargs='?')
+    s.add_argument('suites', nargs='?', help='the KUnit suites, which known-failures may name too')
     s.set_defaults(fn=cmd_check_plan)
     s = sub.add_parser('elf-closure'); s.add_argument('root'); s.add_argument('programs', nargs='+')
     s.add_argument('--readelf', default='readelf'); s.set_defaults(fn=cmd_elf_closure)
@@ -233,7 +258,7 @@ def main(argv=None):
     s.add_argument('--known'); s.add_argument('--kunit-json'); s.add_argument('--kunit-error')
     s.add_argument('--suites'); s.add_argument('--optional-suites', action='store_true')
     s.add_argument('--expect-mode', default='vhe'); s.add_argument('--qemu-status', default='ok')
-    s.add_argument('--cpu', default='max')
+    s.add_argument('--cpu', default='max'); s.add_argument('--page-size', default='4k')
     s.add_argument('--label', default='series')
     s.set_defaults(fn=cmd_report)
     s = sub.add_parser('compare'); s.add_argument('base'); s.add_argument('series')
@@ -264,6 +289,13 @@ def main(argv=None):
     s.add_argument('--sender', required=True); s.add_argument('--patches', type=int, required=True)
     s.add_argument('--prefix', required=True); s.add_argument('--cover', action='store_true')
     s.add_argument('--require', action='append'); s.add_argument('--forbid', action='append')
+    s = sub.add_parser('plan-select', help='the plan lines of a list of names')
+    s.add_argument('names'); s.add_argument('plans', nargs='+'); s.add_argument('--out', required=True)
+    s.add_argument('--override', action='append', default=[],
+                   help='a plan whose lines replace those of the same name (skipped if absent)')
+    s.set_defaults(fn=cmd_plan_select)
+    s = sub.add_parser('matrix-table'); s.add_argument('cells', nargs='+', help='NAME=results.json')
+    s.add_argument('--counts', required=True); s.set_defaults(fn=cmd_matrix_table)
     s = sub.add_parser('mutant-check'); s.add_argument('dir'); s.add_argument('--series', required=True)
     s.add_argument('--suites', required=True); s.add_argument('--plans', nargs='+', required=True)
     s.set_defaults(fn=cmd_mutant_check)

@@ -84,12 +84,13 @@ def load_plan(path: str) -> List[Entry]:
         return parse_plan(f.read(), path)
 
 
-QUALIFIERS = ('cpu', 'mode')
+QUALIFIERS = ('cpu', 'mode', 'page')
 
 
 def parse_known_failures(text: str, path: str = '<known-failures>',
                          where: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """"<name> [cpu=<QEMU CPU>] [mode=<KVM mode>] <reason...>" a line; a reason is required.
+    """"<name> [cpu=<QEMU CPU>] [mode=<KVM mode>] [page=<page size>] <reason...>" a line; a
+    reason is required; <name> is a plan test or a KUnit suite.
     A qualified line applies only where every qualifier matches (where=None: every line,
     for checking), and wins over an unqualified line for the same name."""
     known: Dict[str, str] = {}
@@ -132,3 +133,25 @@ def load_known_failures(path: str, where: Optional[Dict[str, str]] = None) -> Di
 def global_timeout(entries: List[Entry], boot_margin: int = 600) -> int:
     """Seconds QEMU may run in all: every test's own bound plus boot and kmemleak."""
     return sum(e.timeout for e in entries) + boot_margin
+
+
+def select(names: List[str], plans: List[str], overrides: List[str] = ()) -> str:
+    """The plan lines of @names, in that order, from the first of @overrides that has the
+    name, else from the first of @plans; every name must be found, every override used."""
+    def lines_of(paths):
+        out = {}
+        for path in paths:
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+            parse_plan(text, path)
+            for raw in text.split('\n'):
+                fields = raw.split()
+                if len(fields) >= 3 and not raw.lstrip().startswith('#'):
+                    out.setdefault(fields[1], raw.strip())
+        return out
+    base, over = lines_of(plans), lines_of(overrides)
+    errors = [f'{n}: in none of {", ".join(plans)}' for n in names if n not in base and n not in over]
+    errors += [f'{n}: overridden but not selected' for n in over if n not in names]
+    if errors:
+        raise PlanError(', '.join(overrides) or 'selection', errors)
+    return ''.join(over.get(n, base.get(n)) + '\n' for n in names)

@@ -108,6 +108,14 @@ def build(lines: List[str], entries: List[Entry], known: Dict[str, str], *,
             else:
                 suites[name] = Row('kunit', name, 'NOTRUN',
                                    'expected suite did not run' + (f' ({kunit_error})' if kunit_error else ''))
+    for name, row in suites.items():
+        # A suite that skipped all its cases tested nothing: accepted only with a reason.
+        if row.status == 'SKIP' and name in known:
+            row.detail = f'known skip: {known[name]} | {row.detail}'
+        elif row.status == 'SKIP':
+            row.status = 'FAIL'
+            row.detail = ('every case skipped, but a suite must run (list it in plan/known-failures '
+                          'with a reason to accept the skip) | ' + row.detail)
     rows.extend(suites[k] for k in sorted(suites))
 
     for e in entries:

@@ -25,6 +25,6 @@ elif ! python3 "$src/tools/testing/kunit/kunit.py" parse --json="$out/kunit.json
 	[ -s "$out/kunit.json" ] || rm -f "$out/kunit.json"
 fi
 python3 -m harness report --console "$log" --plan "$PLAN" --known "$KNOWN" \
-	--suites "$SUITES" --expect-mode "$KVM_MODE" --cpu "$QEMU_CPU" --qemu-status "$(cat "$out/qemu-status" 2>/dev/null || echo missing)" \
+	--suites "$SUITES" --expect-mode "$KVM_MODE" --cpu "$QEMU_CPU" --page-size "$PAGE_SIZE" --qemu-status "$(cat "$out/qemu-status" 2>/dev/null || echo missing)" \
 	--kunit-json "$out/kunit.json" --kunit-error "$kunit_error" --out "$out/results.json" \
 	--label "$label" "$@"

@@ -284,8 +284,13 @@ class ResultsTest(unittest.TestCase):
                 '[    1.0]     ok 1 param_case # SKIP needs VHE\n[    1.0] ok 1 pg # SKIP \n'
                 '[    1.1]     # Subtest: ok_suite\n[    1.1]     ok 1 c\n[    1.1] ok 2 ok_suite\n' + BOOT)
         rows = self.build(boot, kunit=kunit, expect_suites=['pg', 'ok_suite'])
-        self.assertEqual(self.status(rows, 'pg'), 'SKIP')
+        # A suite that skipped everything tested nothing: a failure unless a reason is listed.
+        self.assertEqual(self.status(rows, 'pg'), 'FAIL')
         self.assertEqual(self.status(rows, 'ok_suite'), 'PASS')
+        rows = self.build(boot, kunit=kunit, expect_suites=['pg', 'ok_suite'],
+                          known={'pg': 'needs VHE'})
+        self.assertEqual(self.status(rows, 'pg'), 'SKIP')
+        self.assertIn('known skip: needs VHE', [r.detail for r in rows if r.name == 'pg'][0])
 
     def test_kunit_metrics(self):
         kunit = {'name': 'KUnit Test Group', 'test_cases': [], 'sub_groups': [
