@@ -64,7 +64,7 @@ report:
 unit-tests:
 	@python3 -m unittest discover -s tests -t . -v
 check-plan:
-	@python3 -m harness check-plan plan/kvm.plan plan/known-failures plan/kunit-suites
+	@python3 -m harness check-plan plan/kvm.plan plan/known-failures plan/kunit-suites --also plan/bench.plan
 check-patches: base
 	@$(S)/check-patches.sh
 

@@ -19,9 +19,11 @@ def cmd_check_plan(a):
     entries = plan.load_plan(a.plan)
     known = plan.load_known_failures(a.known) if a.known else {}
     names = {e.name for e in entries} | set(_suites(a.suites) if a.suites else [])
+    for other in a.also:
+        names |= {e.name for e in plan.load_plan(other)}
     stray = sorted(set(known) - names)
     if stray:
-        print(f'{a.known}: names not in {a.plan}{" nor " + a.suites if a.suites else ""}: '
+        print(f'{a.known}: names in none of {", ".join([a.plan] + a.also + ([a.suites] if a.suites else []))}: '
               f'{", ".join(stray)}', file=sys.stderr)
         return 1
     print(f'{a.plan}: {len(entries)} tests, {len(known)} known failures, '
@@ -244,6 +246,8 @@ def main(argv=None):
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('check-plan'); s.add_argument('plan'); s.add_argument('known', nargs='?')
     s.add_argument('suites', nargs='?', help='the KUnit suites, which known-failures may name too')
+    s.add_argument('--also', action='append', default=[],
+                   help='another plan whose tests known-failures may name (plan/bench.plan)')
     s.set_defaults(fn=cmd_check_plan)
     s = sub.add_parser('elf-closure'); s.add_argument('root'); s.add_argument('programs', nargs='+')
     s.add_argument('--readelf', default='readelf'); s.set_defaults(fn=cmd_elf_closure)

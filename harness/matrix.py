@@ -55,7 +55,9 @@ def cell(name: str, results_json: Optional[str], counts: List[Tuple[str, str]]) 
     def summary(kind):
         sel = [r for r in rows if r.kind == kind]
         t = results.totals(sel)
-        return f"{t['passed']}/{len(sel)}" + (f", {t['skipped']} skip" if t['skipped'] else '') + \
+        xfail = sum(1 for r in sel if r.status == 'XFAIL')
+        return f"{t['passed']}/{len(sel)}" + (f", {xfail} xfail" if xfail else '') + \
+            (f", {t['skipped'] - xfail} skip" if t['skipped'] - xfail else '') + \
             (f", {t['failed']} FAIL" if t['failed'] else '')
 
     kunit_skips = sum(int(m.group(1)) for r in rows if r.kind == 'kunit'
@@ -63,7 +65,7 @@ def cell(name: str, results_json: Optional[str], counts: List[Tuple[str, str]]) 
     splat = next((r for r in rows if r.kind == 'check' and r.name.startswith('console:')), None)
     c.update({
         'init': init,
-        'kunit': summary('kunit') + (f' ({kunit_skips} cases skip)' if kunit_skips else ''),
+        'kunit': summary('kunit') + (f' ({kunit_skips} case{"s" if kunit_skips > 1 else ""} skip)' if kunit_skips else ''),
         'plan': summary('test'),
         'splats': 'none' if splat and splat.status == 'PASS' else
                   (splat.detail[:60] if splat else 'unknown'),
@@ -89,7 +91,8 @@ def table(cells: List[dict], counts: List[Tuple[str, str]]) -> str:
     out.insert(1, '|' + '|'.join('-' * (w + 2) for w in width) + '|')
     bad = [c['configuration'] for c in cells if not c['ok']]
     out.append('')
-    out.append('Counts: calls of __kvm_tlb_flush_vmid / _vmid_ipa / _vmid_range during the plan line, traced '
+    out.append('Plan and suites: passed/run, then known failures (xfail), known skips, failures. '
+               'Counts: calls of __kvm_tlb_flush_vmid / _vmid_ipa / _vmid_range during the plan line, traced '
                'in the kernel; n/a outside VHE, where the hypervisor runs them at EL2.')
     out.append(f'{len(cells) - len(bad)} of {len(cells)} configurations green' +
                (f'; failed: {", ".join(bad)}' if bad else ''))

@@ -31,7 +31,7 @@ done <"$M/configurations"
 step "matrix: ${#configs[@]} configurations: ${configs[*]}"
 
 "$S/deps.sh" build vmm
-python3 -m harness check-plan "$ROOT/plan/kvm.plan" "$KNOWN" "$SUITES" >/dev/null || die "invalid plan or $KNOWN"
+python3 -m harness check-plan "$ROOT/plan/kvm.plan" "$KNOWN" "$SUITES" --also "$ROOT/plan/bench.plan" >/dev/null || die "invalid plan or $KNOWN"
 "$S/prepare-base.sh"
 "$S/apply-series.sh" "$src"
 # The selftests are built once, against the default page size's kernel headers: they are user

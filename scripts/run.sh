@@ -15,7 +15,7 @@ cpio=$BUILD/work/initramfs.cpio
 
 prepare() {
 	"$S/deps.sh"
-	python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" || die "invalid plan $PLAN"
+	python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" --also "$ROOT/plan/bench.plan" || die "invalid plan $PLAN"
 	"$S/prepare-base.sh"
 }
 
