@@ -3,7 +3,7 @@
 #   series   the main job: base + series -> kernel -> selftests -> initramfs -> boot -> report
 #   compare  the same plan on the base kernel and the series kernel, side by side
 #   check    dependencies, harness unit tests, plan, 'make send' test, series checks, then the
-#            main job
+#            main job, then one more configuration of 'make matrix' (rotating with the commit)
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-series}
@@ -50,6 +50,17 @@ check)
 	"$S/check-patches.sh"
 	build_series
 	run_kernel "$series_obj" series
+	# One more configuration of plan/matrix/configurations, rotating with the commit checked
+	# (README "Configurations: make matrix"); CHECK_MATRIX=0 leaves it out.
+	if [ "${CHECK_MATRIX:-1}" = 1 ]; then
+		mapfile -t others < <(awk -v def="$QEMU_CPU-$KVM_MODE-$PAGE_SIZE" \
+			'$1 !~ /^#/ && NF == 3 && $1 "-" $2 "-" $3 != def { print $1 "-" $2 "-" $3 }' \
+			"$ROOT/plan/matrix/configurations")
+		commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo 0)
+		pick=${others[$(( 16#${commit:0:7} % ${#others[@]} ))]}
+		step "check: one more configuration of the matrix, chosen by commit ${commit:0:7}: $pick"
+		MATRIX=$pick "$S/matrix.sh"
+	fi
 	;;
 compare)
 	# The benchmark steps run after the plan, on both kernels; one of them needs a 1GiB page.
