@@ -93,18 +93,10 @@ def check(mutants: List[Mutant], series: List[str], plans: List[str], suites: Li
 def subset_plan(m: Mutant, plans: List[str], out: str) -> int:
     """Write the plan lines that m's killers name; return how many."""
     wanted = {k.partition(':')[2] for k in m.killers if k.startswith('plan:')}
-    lines = [f'# the plan lines that must kill {m.name}']
-    n = 0
-    for p in plans:
-        with open(p, encoding='utf-8') as f:
-            for line in f:
-                fields = line.split()
-                if len(fields) >= 3 and not line.lstrip().startswith('#') and fields[1] in wanted:
-                    lines.append(line.rstrip('\n'))
-                    n += 1
+    chosen = [line for name, line in plan.lines(plans).items() if name in wanted]
     with open(out, 'w', encoding='utf-8') as f:
-        f.write('\n'.join(lines) + '\n')
-    return n
+        f.write('\n'.join([f'# the plan lines that must kill {m.name}'] + chosen) + '\n')
+    return len(chosen)
 
 
 def verdict(m: Mutant, results_json: str) -> (str, str):

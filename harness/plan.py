@@ -135,21 +135,22 @@ def global_timeout(entries: List[Entry], boot_margin: int = 600) -> int:
     return sum(e.timeout for e in entries) + boot_margin
 
 
+def lines(paths: List[str]) -> Dict[str, str]:
+    """Each test's plan line (as written) by name, in file and line order, from the first of
+    @paths that has it; every file is checked as init would check it."""
+    out: Dict[str, str] = {}
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            text = f.read().split('\n')
+        for e in parse_plan('\n'.join(text), path):
+            out.setdefault(e.name, text[e.lineno - 1].strip())
+    return out
+
+
 def select(names: List[str], plans: List[str], overrides: List[str] = ()) -> str:
     """The plan lines of @names, in that order, from the first of @overrides that has the
     name, else from the first of @plans; every name must be found, every override used."""
-    def lines_of(paths):
-        out = {}
-        for path in paths:
-            with open(path, encoding='utf-8') as f:
-                text = f.read()
-            parse_plan(text, path)
-            for raw in text.split('\n'):
-                fields = raw.split()
-                if len(fields) >= 3 and not raw.lstrip().startswith('#'):
-                    out.setdefault(fields[1], raw.strip())
-        return out
-    base, over = lines_of(plans), lines_of(overrides)
+    base, over = lines(plans), lines(overrides)
     errors = [f'{n}: in none of {", ".join(plans)}' for n in names if n not in base and n not in over]
     errors += [f'{n}: overridden but not selected' for n in over if n not in names]
     if errors:
