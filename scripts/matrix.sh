@@ -5,6 +5,7 @@
 # page size (its own build directory), one boot per configuration, one after the other.
 # Exit status 1 if any configuration fails (or cannot be built or booted); the others still run.
 #   MATRIX=pattern[,pattern]  only the configurations whose name (cpu-mode-pagesize) contains one
+#   matrix.sh --list          print every configuration's name, one a line, and stop
 . "$(dirname "$0")/lib.sh"
 
 S=$ROOT/scripts
@@ -20,6 +21,10 @@ while read -r cpu mode ps rest; do
 	[ -z "$rest" ] && [ -n "$ps" ] || die "$M/configurations: '$cpu $mode $ps $rest': want QEMU_CPU KVM_MODE PAGE_SIZE"
 	[ -f "$ROOT/configs/page-size/$ps.config" ] || die "$M/configurations: no configs/page-size/$ps.config for '$cpu $mode $ps'"
 	name=$cpu-$mode-$ps
+	if [ "${1:-}" = --list ]; then
+		echo "$name"
+		continue
+	fi
 	if [ -n "${MATRIX:-}" ]; then
 		keep=0
 		for pat in ${MATRIX//,/ }; do [[ $name == *"$pat"* ]] && keep=1; done
@@ -27,6 +32,7 @@ while read -r cpu mode ps rest; do
 	fi
 	configs+=("$name")
 done <"$M/configurations"
+[ "${1:-}" = --list ] && exit 0
 [ ${#configs[@]} -gt 0 ] || die "no configuration of $M/configurations matches MATRIX=${MATRIX:-}"
 step "matrix: ${#configs[@]} configurations: ${configs[*]}"
 

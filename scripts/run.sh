@@ -53,9 +53,8 @@ check)
 	# One more configuration of plan/matrix/configurations, rotating with the commit checked
 	# (README "Configurations: make matrix"); CHECK_MATRIX=0 leaves it out.
 	if [ "${CHECK_MATRIX:-1}" = 1 ]; then
-		mapfile -t others < <(awk -v def="$QEMU_CPU-$KVM_MODE-$PAGE_SIZE" \
-			'$1 !~ /^#/ && NF == 3 && $1 "-" $2 "-" $3 != def { print $1 "-" $2 "-" $3 }' \
-			"$ROOT/plan/matrix/configurations")
+		mapfile -t others < <("$S/matrix.sh" --list | grep -vxF "$QEMU_CPU-$KVM_MODE-$PAGE_SIZE")
+		[ ${#others[@]} -gt 0 ] || die "plan/matrix/configurations: no configuration besides $QEMU_CPU-$KVM_MODE-$PAGE_SIZE"
 		commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo 0)
 		pick=${others[$(( 16#${commit:0:7} % ${#others[@]} ))]}
 		step "check: one more configuration of the matrix, chosen by commit ${commit:0:7}: $pick"
