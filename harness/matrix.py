@@ -1,5 +1,4 @@
 """'make matrix': one line per configuration from the results of its run."""
-import json
 import os
 import re
 from typing import List, Optional, Tuple

@@ -1,5 +1,4 @@
 """plan-select and the matrix table (no QEMU)."""
-import json
 import os
 import subprocess
 import sys
@@ -7,20 +6,12 @@ import tempfile
 import unittest
 
 from harness import matrix, plan, results
+from tests import TempFiles
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-class SelectTest(unittest.TestCase):
-    def setUp(self):
-        self.d = tempfile.mkdtemp()
-
-    def write(self, name, text):
-        p = os.path.join(self.d, name)
-        with open(p, 'w', encoding='utf-8') as f:
-            f.write(text)
-        return p
-
+class SelectTest(TempFiles, unittest.TestCase):
     def test_order_and_override(self):
         a = self.write('a.plan', '10 x prog-x\n20 y prog-y -b 2M\n')
         b = self.write('b.plan', '30 z prog-z\n')

@@ -1,8 +1,8 @@
 """The mutant catalogue's header parser and verdicts (harness/mutants.py); no kernel, no QEMU."""
 import os
-import tempfile
 import unittest
 
+from tests import TempFiles
 from harness import mutants, results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,16 +32,7 @@ def rows_json(*rows):
     return results.to_json([results.Row(k, n, s) for k, n, s in rows], {})
 
 
-class MutantTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp()
-
-    def write(self, name, text):
-        path = os.path.join(self.tmp, name)
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(text)
-        return path
-
+class MutantTest(TempFiles, unittest.TestCase):
     def test_parse(self):
         m = mutants.parse(self.write('01-x.patch', PATCH.format(extra='')))
         self.assertEqual(m.cls, 'ordering')
