@@ -6,13 +6,18 @@
 #   make mutants  the tests against each plausible wrong fix in mutants/ (MUTANTS=pattern: a subset)
 #   make matrix   KUnit + a reduced plan on every configuration of plan/matrix/configurations
 #                 (CPU model x KVM mode x page size), one table (MATRIX=pattern: a subset)
-# Variables: KERNEL_SRC=/path/to/6.1.y (default: Debian's linux-source-6.1), BUILD, CACHE_DIR,
+# Variables: BASE=6.1|6.12 (bases/: the 6.1 series on 6.1.y, or the mainline series on 6.12.y),
+# KERNEL_SRC=/path/to/tree (default: Debian's linux-source-<BASE>), BUILD, CACHE_DIR,
 # KVM_MODE=vhe|nvhe|protected, QEMU_CPU=max|neoverse-n1|..., PAGE_SIZE=4k|16k|64k, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
 S := scripts
 export BUILD ?= $(CURDIR)/build
-# The kernel's build directory is keyed by PAGE_SIZE (as scripts/lib.sh's obj_dir does it).
+# The kernel's build directory is keyed by BASE (bases/*: build) and PAGE_SIZE, as scripts/lib.sh
+# does it; the step targets below use it.
+# BASE unset is 6.1 (scripts/lib.sh), except for 'make send', where TARGET chooses the base.
+export BASE
 PAGE_SIZE ?= 4k
-OBJ := $(BUILD)/work/series/$(if $(filter 4k,$(PAGE_SIZE)),obj,obj-$(PAGE_SIZE))
+BASE_BUILD := $(BUILD)$(patsubst %/.,%,/$(shell awk '$$1 == "build" { print $$2 }' bases/$(or $(BASE),6.1) 2>/dev/null))
+OBJ := $(BASE_BUILD)/work/series/$(if $(filter 4k,$(PAGE_SIZE)),obj,obj-$(PAGE_SIZE))
 
 .PHONY: all run check compare mutants matrix send resign record tree export deps base series kernel selftests initramfs boot report \
 	unit-tests check-plan check-patches clean distclean
@@ -49,22 +54,23 @@ deps:
 base:
 	@$(S)/prepare-base.sh
 series:
-	@$(S)/apply-series.sh $(BUILD)/work/series/src
+	@$(S)/apply-series.sh $(BASE_BUILD)/work/series/src
 kernel:
-	@$(S)/build-kernel.sh $(BUILD)/work/series/src $(OBJ)
+	@$(S)/build-kernel.sh $(BASE_BUILD)/work/series/src $(OBJ)
 selftests:
-	@$(S)/build-selftests.sh $(BUILD)/work/series/src $(OBJ) $(BUILD)/work/selftests
+	@$(S)/build-selftests.sh $(BASE_BUILD)/work/series/src $(OBJ) $(BASE_BUILD)/work/selftests
 initramfs:
-	@$(S)/make-initramfs.sh $(OBJ) $(BUILD)/work/selftests $(BUILD)/work/initramfs.cpio
+	@$(S)/make-initramfs.sh $(OBJ) $(BASE_BUILD)/work/selftests $(BASE_BUILD)/work/initramfs.cpio
 boot:
-	@$(S)/boot.sh $(OBJ)/arch/arm64/boot/Image $(BUILD)/work/initramfs.cpio $(BUILD)/run/series
+	@$(S)/boot.sh $(OBJ)/arch/arm64/boot/Image $(BASE_BUILD)/work/initramfs.cpio $(BASE_BUILD)/run/series
 report:
-	@$(S)/report.sh $(BUILD)/work/series/src $(BUILD)/run/series series
+	@$(S)/report.sh $(BASE_BUILD)/work/series/src $(BASE_BUILD)/run/series series
 
 unit-tests:
 	@python3 -m unittest discover -s tests -t . -v
 check-plan:
-	@python3 -m harness check-plan plan/kvm.plan plan/known-failures plan/kunit-suites --also plan/bench.plan
+	@for b in bases/*; do sed -n 's/^\(plan\|known\|suites\|bench\) *//p' $$b | tr '\n' ' ' | \
+		{ read -r plan bench known suites; python3 -m harness check-plan $$plan $$known $$suites --also $$bench; } || exit 1; done
 check-patches: base
 	@$(S)/check-patches.sh
 

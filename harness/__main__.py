@@ -48,7 +48,7 @@ def cmd_timeout(a):
 
 
 def cmd_tree_version(a):
-    print(treeversion.check_tree(a.dir))
+    print(treeversion.check_tree(a.dir, tuple(int(x) for x in a.want.split('.'))))
     return 0
 
 
@@ -253,7 +253,7 @@ def main(argv=None):
     s.add_argument('--readelf', default='readelf'); s.set_defaults(fn=cmd_elf_closure)
     s = sub.add_parser('timeout'); s.add_argument('plan'); s.add_argument('--margin', type=int, default=600)
     s.set_defaults(fn=cmd_timeout)
-    s = sub.add_parser('tree-version'); s.add_argument('dir'); s.set_defaults(fn=cmd_tree_version)
+    s = sub.add_parser('tree-version'); s.add_argument('dir'); s.add_argument('--want', default='6.1', help='X.Y the tree must be'); s.set_defaults(fn=cmd_tree_version)
     s = sub.add_parser('kunit-log'); s.add_argument('console'); s.add_argument('out')
     s.set_defaults(fn=cmd_kunit_log)
     s = sub.add_parser('report')

@@ -1,4 +1,4 @@
-"""Is a directory a Linux 6.1.y source tree?"""
+"""Is a directory a Linux source tree of the series the base (bases/*) targets?"""
 import os
 import re
 from typing import Optional, Tuple
@@ -28,12 +28,14 @@ def read_version(src: str) -> Tuple[int, int, int, str]:
 
 
 def check_tree(src: str, want: Tuple[int, int] = (6, 1)) -> str:
-    """Returns "6.1.N" or raises TreeError saying what is wrong and where."""
+    """Returns "X.Y.N" of a tree of the wanted X.Y, or raises TreeError saying what is wrong and where."""
     ver, pl, sub, extra = read_version(src)
     found = f'{ver}.{pl}.{sub}{extra}'
     if (ver, pl) != want:
-        raise TreeError(f'{src} is Linux {found}; this series is for {want[0]}.{want[1]}.y '
-                        f'(point KERNEL_SRC at a 6.1.y tree or leave it unset for Debian\'s linux-source-6.1)')
+        w = f'{want[0]}.{want[1]}'
+        raise TreeError(f'{src} is Linux {found}; this series is for {w}.y (point KERNEL_SRC at a {w}.y '
+                        f'tree or leave it unset for Debian\'s linux-source-{w}; BASE= chooses the '
+                        f'series, bases/ lists them)')
     for must in ('arch/arm64/kvm/hyp/pgtable.c', 'arch/arm64/kvm/mmu.c',
                  'tools/testing/selftests/kvm/Makefile', 'scripts/kconfig/merge_config.sh'):
         if not os.path.exists(os.path.join(src, must)):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # apply-series.sh DIR [N|base-tests]: make DIR a clone of the base with the first N patches
 # of the series (all by default) applied as commits by 'git am'; with 'base-tests', only the
-# test patches listed in plan/base-test-patches (tests that use nothing the series adds, so
+# test patches listed in $BASE_TESTS (bases/*: base_tests) (tests that use nothing the series adds, so
 # that 'make compare' runs them on the base too). A clone that already holds exactly that is
 # left alone, so incremental builds stay incremental.
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +11,7 @@ repo=$(base_repo)
 ref=$(base_ref)
 mapfile -t patches < <(series_patches)
 if [ "${2:-}" = base-tests ]; then
-	list=$ROOT/plan/base-test-patches
+	list=$BASE_TESTS
 	mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 	for p in "${wanted[@]}"; do
 		grep -qxF -- "$p" < <(printf '%s\n' "${patches[@]}") ||

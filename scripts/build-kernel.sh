@@ -8,7 +8,7 @@
 
 src=${1:?usage: build-kernel.sh SRC OBJ}
 obj=${2:?usage: build-kernel.sh SRC OBJ}
-FRAGMENTS=${FRAGMENTS:-"$ROOT/configs/page-size/$PAGE_SIZE.config $ROOT/configs/kvm-host.config $ROOT/configs/debug.config $ROOT/configs/kunit.config $ROOT/configs/tracing.config"}
+FRAGMENTS=${FRAGMENTS:-"$ROOT/configs/page-size/$PAGE_SIZE.config $ROOT/configs/kvm-host.config $ROOT/configs/debug.config $ROOT/configs/kunit.config $ROOT/configs/series-suites/$BASE.config $ROOT/configs/tracing.config"}
 mkdir -p "$obj"
 [ -f "$src/Makefile" ] || die "$src is not a kernel tree"
 src=$(cd "$src" && pwd)

@@ -24,6 +24,7 @@ for prog in kvm_unmap_bench; do
 	run_logged "$out/$prog.log" "harness program $prog" \
 		"${CROSS}gcc" -static -O2 -g -std=gnu99 -Wall -Werror -fno-stack-protector \
 		-fno-PIE -no-pie -I"$src/tools/include" -I"$src/tools/arch/arm64/include" \
+		-I"$src/tools/arch/arm64/include/generated" \
 		-isystem "$obj/usr/include" -I"$kvm/include" -I"$kvm/include/aarch64" -I"$kvm/.." \
 		-o "$out/$prog" "$ROOT/init/$prog.c" "$out"/lib/*.o "$out"/lib/aarch64/*.o -pthread -ldl
 done

@@ -3,12 +3,32 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The base tree and the series for it (bases/$BASE): 6.1 (patches/, the default) or 6.12
+# (patches-mainline/). Everything that differs between them is in that file.
+BASE=${BASE:-6.1}
+[ -f "$ROOT/bases/$BASE" ] ||
+	{ printf 'ERROR: BASE=%s: no bases/%s (have: %s)\n' "$BASE" "$BASE" "$(ls "$ROOT/bases" | tr '\n' ' ')" >&2; exit 1; }
+base_conf() {	# base_conf KEY: the value of KEY in bases/$BASE
+	local v
+	v=$(awk -v k="$1" '$1 == k { $1 = ""; sub(/^ +/, ""); print; f = 1 } END { exit !f }' "$ROOT/bases/$BASE") ||
+		{ printf 'ERROR: bases/%s has no "%s" line\n' "$BASE" "$1" >&2; exit 1; }
+	printf '%s\n' "$v"
+}
+BASE_VERSION=$(base_conf version)
+BASE_PACKAGE=$(base_conf package)
 BUILD=${BUILD:-$ROOT/build}
+# Each base builds and runs in a directory of its own (bases/*: build), so switching BASE
+# never throws away the other's builds; idempotent, as the steps call one another.
+_sub=$(base_conf build)
+case $_sub in .) ;; *) case $BUILD in */"$_sub") ;; *) BUILD=$BUILD/$_sub ;; esac ;; esac
 CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-arm64-series}
-PATCHES=${PATCHES:-$ROOT/patches}
-PLAN=${PLAN:-$ROOT/plan/kvm.plan}
-KNOWN=${KNOWN:-$ROOT/plan/known-failures}
-SUITES=${SUITES:-$ROOT/plan/kunit-suites}
+PATCHES=${PATCHES:-$ROOT/$(base_conf patches)}
+PLAN=${PLAN:-$ROOT/$(base_conf plan)}
+BENCH_PLAN=${BENCH_PLAN:-$ROOT/$(base_conf bench)}
+KNOWN=${KNOWN:-$ROOT/$(base_conf known)}
+SUITES=${SUITES:-$ROOT/$(base_conf suites)}
+BASE_TESTS=${BASE_TESTS:-$ROOT/$(base_conf base_tests)}
+MEASUREMENTS_DIR=${MEASUREMENTS_DIR:-$ROOT/$(base_conf measurements)}
 KVM_MODE=${KVM_MODE:-vhe}
 QEMU_CPU=${QEMU_CPU:-max}
 # The host kernel's page size: configs/page-size/$PAGE_SIZE.config, and a build directory of its

@@ -37,7 +37,7 @@ done <"$M/configurations"
 step "matrix: ${#configs[@]} configurations: ${configs[*]}"
 
 "$S/deps.sh" build vmm
-python3 -m harness check-plan "$ROOT/plan/kvm.plan" "$KNOWN" "$SUITES" --also "$ROOT/plan/bench.plan" >/dev/null || die "invalid plan or $KNOWN"
+python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" --also "$BENCH_PLAN" >/dev/null || die "invalid plan or $KNOWN"
 "$S/prepare-base.sh"
 "$S/apply-series.sh" "$src"
 # The selftests are built once, against the default page size's kernel headers: they are user
@@ -53,7 +53,7 @@ for name in "${configs[@]}"; do
 	[ -n "${built[$ps]:-}" ] && continue
 	built[$ps]=failed
 	obj=$BUILD/work/series/$(PAGE_SIZE=$ps obj_dir)
-	python3 -m harness plan-select "$M/tests" "$ROOT/plan/kvm.plan" "$ROOT/plan/bench.plan" \
+	python3 -m harness plan-select "$M/tests" "$PLAN" "$BENCH_PLAN" \
 		--override "$M/$ps.plan" --out "$work/$ps.plan" | sed 's/^/    /' ||
 		die "plan/matrix: cannot make the plan for $ps pages"
 	if (PAGE_SIZE=$ps "$S/build-kernel.sh" "$src" "$obj" &&

@@ -41,7 +41,7 @@ record)
 	[ -f "$out/meta.json" ] || die "no figures in $out: run 'make compare' first"
 	config=$(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m["base_version"] + "-" + m["qemu_cpu"] + "-" + m["kvm_mode"])' "$out/meta.json") ||
 		die "$out/meta.json: no base_version, qemu_cpu or kvm_mode: run 'make compare' again"
-	dest=$ROOT/measurements/linux-$config
+	dest=$MEASUREMENTS_DIR/linux-$config
 	rm -rf "$dest" && mkdir -p "$dest"
 	cp "$out"/* "$dest/"
 	step "record: $dest (commit it with the series it measured)"

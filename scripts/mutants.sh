@@ -20,7 +20,7 @@ h() { python3 -m harness "$@"; }
 
 "$S/deps.sh"
 h mutant-check "$MUTANTS_DIR" --series "$PATCHES/series" --suites "$SUITES" \
-	--plans "$ROOT/plan/kvm.plan" "$ROOT/plan/bench.plan" ||
+	--plans "$PLAN" "$BENCH_PLAN" ||
 	die "the mutant catalogue $MUTANTS_DIR has problems (listed above)"
 mapfile -t list < <(h mutant-list "$MUTANTS_DIR" --pattern "${MUTANTS:-}")
 [ ${#list[@]} -gt 0 ] || die "no mutant in $MUTANTS_DIR matches MUTANTS=${MUTANTS:-}"
@@ -78,7 +78,7 @@ for entry in "${list[@]}"; do
 			continue
 		fi
 	fi
-	h mutant-plan "$patch" --plans "$ROOT/plan/kvm.plan" "$ROOT/plan/bench.plan" --out "$out/plan" >/dev/null
+	h mutant-plan "$patch" --plans "$PLAN" "$BENCH_PLAN" --out "$out/plan" >/dev/null
 	: >"$out/known-failures"
 	# Boot and report; a failing report is what a kill looks like, so its status is not used.
 	(export PLAN=$out/plan KNOWN=$out/known-failures

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepare the base tree: Debian's linux-source-6.1 (default) or KERNEL_SRC, as a scratch git
-# repository whose commit is the base every build starts from. The user's tree is never modified.
+# Prepare the base tree: the Debian package of bases/$BASE (linux-source-6.1 by default) or
+# KERNEL_SRC, as a scratch git repository whose commit is the base every build starts from.
+# The user's tree is never modified; its version must be the one the base's series targets.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$BUILD/base" "$CACHE_DIR/base"
@@ -24,7 +25,7 @@ commit_snapshot() {	# commit_snapshot DIR MESSAGE: (re)commit DIR's whole conten
 if [ -n "${KERNEL_SRC:-}" ]; then
 	[ -d "$KERNEL_SRC" ] || die "KERNEL_SRC=$KERNEL_SRC is not a directory"
 	src=$(cd "$KERNEL_SRC" && pwd -P)
-	version=$(python3 -m harness tree-version "$src" 2>&1) || die "KERNEL_SRC: ${version#error: }"
+	version=$(python3 -m harness tree-version --want "$BASE_VERSION" "$src" 2>&1) || die "KERNEL_SRC: ${version#error: }"
 	top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null || true)
 	if [ "$top" = "$src" ]; then
 		ref=$(git -C "$src" rev-parse --verify HEAD^{commit}) ||
@@ -46,27 +47,27 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 		ref=$(git -C "$repo" rev-parse base)
 	fi
 else
-	tarball=/usr/src/linux-source-6.1.tar.xz
+	tarball=/usr/src/$BASE_PACKAGE.tar.xz
 	if [ ! -f "$tarball" ]; then
 		"$ROOT/scripts/deps.sh"
 	fi
-	[ -f "$tarball" ] || die "$tarball is missing although linux-source-6.1 is installed; reinstall it (apt-get install --reinstall linux-source-6.1)"
-	pkgver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
+	[ -f "$tarball" ] || die "$tarball is missing although $BASE_PACKAGE is installed; reinstall it (apt-get install --reinstall $BASE_PACKAGE)"
+	pkgver=$(dpkg-query -W -f '${Version}' "$BASE_PACKAGE")
 	repo=$CACHE_DIR/base/debian-$pkgver
 	if ! git -C "$repo" rev-parse -q --verify base >/dev/null 2>&1; then
-		step "base: extracting Debian linux-source-6.1 $pkgver into $repo"
+		step "base: extracting Debian $BASE_PACKAGE $pkgver into $repo"
 		tmp=$repo.tmp.$$
 		rm -rf "$tmp" && mkdir -p "$tmp"
 		run_logged "$BUILD/logs/base-extract.log" "extracting $tarball" \
 			tar -xf "$tarball" -C "$tmp" --strip-components=1
-		version=$(python3 -m harness tree-version "$tmp" 2>&1) || die "$tarball: ${version#error: }"
+		version=$(python3 -m harness tree-version --want "$BASE_VERSION" "$tmp" 2>&1) || die "$tarball: ${version#error: }"
 		run_logged "$BUILD/logs/base-commit.log" "committing the base tree" \
-			commit_snapshot "$tmp" "base: Linux $version (Debian linux-source-6.1 $pkgver)"
+			commit_snapshot "$tmp" "base: Linux $version (Debian $BASE_PACKAGE $pkgver)"
 		rm -rf "$repo" && mv "$tmp" "$repo"
 	fi
-	version=$(python3 -m harness tree-version "$repo" 2>&1) || die "$repo: ${version#error: }"
+	version=$(python3 -m harness tree-version --want "$BASE_VERSION" "$repo" 2>&1) || die "$repo: ${version#error: }"
 	ref=$(git -C "$repo" rev-parse base)
-	step "base: Debian linux-source-6.1 $pkgver, Linux $version ($repo)"
+	step "base: Debian $BASE_PACKAGE $pkgver, Linux $version ($repo)"
 fi
 
 printf '%s\n' "$repo" >"$BUILD/base/repo"

@@ -3,7 +3,8 @@
 #   series   the main job: base + series -> kernel -> selftests -> initramfs -> boot -> report
 #   compare  the same plan on the base kernel and the series kernel, side by side
 #   check    dependencies, harness unit tests, plan, 'make send' test, series checks, then the
-#            main job, then one more configuration of 'make matrix' (rotating with the commit)
+#            main job, then one more configuration of 'make matrix' (rotating with the commit);
+#            then the same series checks and main job for every other base of bases/ (CHECK_BASES)
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-series}
@@ -15,7 +16,7 @@ cpio=$BUILD/work/initramfs.cpio
 
 prepare() {
 	"$S/deps.sh"
-	python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" --also "$ROOT/plan/bench.plan" || die "invalid plan $PLAN"
+	python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" --also "$BENCH_PLAN" || die "invalid plan $PLAN"
 	"$S/prepare-base.sh"
 }
 
@@ -33,6 +34,28 @@ run_kernel() {	# run_kernel OBJ LABEL [report args]: boot, then report; returns 
 	"$S/report.sh" "$series_src" "$BUILD/run/$label" "$label" "$@"
 }
 
+# check_base: the per-base part of 'make check': the series checks, the main job, then one
+# more configuration of plan/matrix/configurations (bases/*: check_matrix; 'rotate' picks one
+# by the commit checked, README "Configurations: make matrix"); CHECK_MATRIX=0 leaves it out.
+check_base() {
+	local pick others commit
+	"$S/check-patches.sh"
+	build_series
+	run_kernel "$series_obj" series
+	[ "${CHECK_MATRIX:-1}" = 1 ] || return 0
+	pick=$(base_conf check_matrix)
+	if [ "$pick" = rotate ]; then
+		mapfile -t others < <("$S/matrix.sh" --list | grep -vxF "$QEMU_CPU-$KVM_MODE-$PAGE_SIZE")
+		[ ${#others[@]} -gt 0 ] || die "plan/matrix/configurations: no configuration besides $QEMU_CPU-$KVM_MODE-$PAGE_SIZE"
+		commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo 0)
+		pick=${others[$(( 16#${commit:0:7} % ${#others[@]} ))]}
+		step "check: one more configuration of the matrix, chosen by commit ${commit:0:7}: $pick"
+	else
+		step "check: one more configuration of the matrix for BASE=$BASE (bases/$BASE): $pick"
+	fi
+	MATRIX=$pick "$S/matrix.sh"
+}
+
 case $mode in
 series)
 	prepare
@@ -47,25 +70,25 @@ check)
 	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
 	prepare
 	"$S/test-send.sh"
-	"$S/check-patches.sh"
-	build_series
-	run_kernel "$series_obj" series
-	# One more configuration of plan/matrix/configurations, rotating with the commit checked
-	# (README "Configurations: make matrix"); CHECK_MATRIX=0 leaves it out.
-	if [ "${CHECK_MATRIX:-1}" = 1 ]; then
-		mapfile -t others < <("$S/matrix.sh" --list | grep -vxF "$QEMU_CPU-$KVM_MODE-$PAGE_SIZE")
-		[ ${#others[@]} -gt 0 ] || die "plan/matrix/configurations: no configuration besides $QEMU_CPU-$KVM_MODE-$PAGE_SIZE"
-		commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo 0)
-		pick=${others[$(( 16#${commit:0:7} % ${#others[@]} ))]}
-		step "check: one more configuration of the matrix, chosen by commit ${commit:0:7}: $pick"
-		MATRIX=$pick "$S/matrix.sh"
-	fi
+	check_base
+	# The other bases' series (bases/*; CHECK_BASES='6.12 ...' to choose, '' for none), each
+	# checked and run like this one, after it: a failure of one stops 'make check' there.
+	for b in ${CHECK_BASES-$(ls "$ROOT/bases")}; do
+		[ "$b" = "$BASE" ] && continue
+		step "check: BASE=$b (bases/$b)"
+		BASE=$b "$S/run.sh" check-base
+	done
+	;;
+check-base)
+	# The part of 'make check' that is per base: series checks, main job, one more configuration.
+	prepare
+	check_base
 	;;
 compare)
 	# The benchmark steps run after the plan, on both kernels; one of them needs a 1GiB page.
 	[ "$HUGEPAGES_1G" -gt 0 ] 2>/dev/null || export HUGEPAGES_1G=1
 	mkdir -p "$BUILD/work"
-	cat "$PLAN" "$ROOT/plan/bench.plan" >"$BUILD/work/compare.plan"
+	cat "$PLAN" "$BENCH_PLAN" >"$BUILD/work/compare.plan"
 	export PLAN=$BUILD/work/compare.plan
 	prepare
 	build_series
@@ -82,6 +105,6 @@ compare)
 	exit "$rc"
 	;;
 *)
-	die "usage: run.sh series|check|compare"
+	die "usage: run.sh series|check|check-base|compare"
 	;;
 esac

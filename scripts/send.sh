@@ -12,9 +12,17 @@
 #                                 letter (default: the last compare in build/, and
 #                                 measurements/*: those made for exactly this series, one
 #                                 table per CPU model and KVM mode)
+TARGET=${TARGET:-carry}
+# The base is the one whose series the target sends (send/targets: its patch directory;
+# bases/*: 'patches'), unless BASE says otherwise (then the two must agree, checked below).
+if [ -z "${BASE:-}" ]; then
+	_root=$(cd "$(dirname "$0")/.." && pwd)
+	_dir=$(awk -F'|' -v t="$TARGET" '!/^#/ { gsub(/[ \t]/, "", $1); gsub(/[ \t]/, "", $2); if ($1 == t) print $2 }' "$_root/send/targets")
+	BASE=$(awk -v d="$_dir" '$1 == "patches" && $2 == d { n = split(FILENAME, p, "/"); print p[n]; exit }' "$_root"/bases/*)
+	export BASE
+fi
 . "$(dirname "$0")/lib.sh"
 
-TARGET=${TARGET:-carry}
 V=${V:-1}
 SEND=${SEND:-0}
 OUTBOX=${OUTBOX:-$BUILD/outbox}
@@ -31,7 +39,8 @@ fi
 # --- what: the target's patches ------------------------------------------------------------
 target_vars=$(h mail-target "$TARGET") || exit 1
 eval "$target_vars"
-PATCHES=$ROOT/$t_dir
+[ "$PATCHES" = "$ROOT/$t_dir" ] ||
+	die "TARGET=$TARGET sends $t_dir/, but BASE=$BASE is the base of $(base_conf patches)/ (bases/$BASE); leave BASE unset"
 [ -d "$PATCHES" ] || die "TARGET=$TARGET sends $t_dir/, which does not exist in $ROOT"
 mapfile -t series < <(series_patches)
 [ ${#series[@]} -gt 0 ] || die "$PATCHES/series lists no patch: nothing to send"

@@ -3,11 +3,12 @@
 # never touched) with a build directory of its own. Nothing is mailed: every send is a dry run
 # into the copy's outbox. It checks that send refuses a placeholder sender, a missing sender,
 # patches not signed by the sender and a target without patches, each with its message; then
-# re-signs the copy's series as a test sender ('make resign') and checks that the carry and
-# stable dry runs produce the mails they must (send.sh checks each outbox itself).
+# re-signs the copy's series as a test sender ('make resign') and checks that the carry, stable
+# and mainline dry runs produce the mails they must (send.sh checks each outbox itself).
 . "$(dirname "$0")/lib.sh"
 # The carry is the whole series, with a cover letter.
 npatches=$(series_patches | wc -l)
+nmainline=$(PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_patches | wc -l)
 
 t=$BUILD/send-test
 rm -rf "$t"
@@ -42,7 +43,10 @@ step "send test: make send refusals and dry runs in a copy ($t/repo)"
 expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER"
 expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 expect refuses-unsigned-patches FAIL "are not authored and signed off by the sender" SEND_FROM="$TESTER"
+mv "$t/repo/patches-mainline" "$t/patches-mainline.away"
 expect refuses-missing-series FAIL 'sends patches-mainline/, which does not exist' SEND_FROM="$TESTER" TARGET=mainline
+mv "$t/patches-mainline.away" "$t/repo/patches-mainline"
+expect refuses-base-mismatch FAIL 'BASE=6.1 is the base of patches/' SEND_FROM="$TESTER" TARGET=mainline BASE=6.1
 expect refuses-bad-version FAIL 'V=x: the version is a number' SEND_FROM="$TESTER" V=x
 expect refuses-bad-send FAIL 'SEND=yes: 1 sends for real' SEND_FROM="$TESTER" SEND=yes
 expect refuses-unknown-target FAIL 'TARGET=next is not one of' SEND_FROM="$TESTER" TARGET=next
@@ -57,6 +61,17 @@ else
 	pass=$((pass + 1))
 fi
 expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
+# The mainline series (BASE=6.12, chosen by the target), re-signed the same way.
+MAKE_TARGET=resign expect resign-mainline OK "review the change" SEND_FROM="$TESTER" BASE=6.12
+expect mainline-dry-run OK "$((nmainline + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=mainline
+if grep -q 'stable@vger.kernel.org' "$out/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$out/envelope.tsv" ||
+   ! grep -q "^Subject: \[RFC PATCH 0/$nmainline\]" "$out/0001.eml"; then
+	info "FAIL mainline-mails: stable@ reached, kvmarm@lists.linux.dev missing or no [RFC PATCH 0/$nmainline] cover letter ($out)"
+	fail=$((fail + 1))
+else
+	info "ok   mainline-mails ([RFC PATCH 0/$nmainline], kvmarm@lists.linux.dev, no stable@)"
+	pass=$((pass + 1))
+fi
 expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
 printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
 expect carry-v2-dry-run OK "[PATCH 6.1 carry v2 00/$npatches]" SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"

@@ -359,6 +359,14 @@ class TreeVersionTest(unittest.TestCase):
                 open(os.path.join(d, p), 'w').close()
         return d
 
+    def test_accepts_the_wanted_base_only(self):
+        self.assertEqual(treeversion.check_tree(self.tree(6, 12, 117), (6, 12)), '6.12.117')
+        with self.assertRaisesRegex(treeversion.TreeError,
+                                    r'is Linux 6\.1\.192; this series is for 6\.12\.y .*BASE='):
+            treeversion.check_tree(self.tree(6, 1, 192), (6, 12))
+        with self.assertRaisesRegex(treeversion.TreeError, r'this series is for 6\.1\.y'):
+            treeversion.check_tree(self.tree(6, 12, 117))
+
     def test_accepts_61y(self):
         self.assertEqual(treeversion.check_tree(self.tree(6, 1, 192)), '6.1.192')
 
