@@ -29,6 +29,7 @@ KNOWN=${KNOWN:-$ROOT/$(base_conf known)}
 SUITES=${SUITES:-$ROOT/$(base_conf suites)}
 BASE_TESTS=${BASE_TESTS:-$ROOT/$(base_conf base_tests)}
 MEASUREMENTS_DIR=${MEASUREMENTS_DIR:-$ROOT/$(base_conf measurements)}
+MUTANTS_DIR=${MUTANTS_DIR:-$ROOT/$(base_conf mutants)}
 KVM_MODE=${KVM_MODE:-vhe}
 QEMU_CPU=${QEMU_CPU:-max}
 # The host kernel's page size: configs/page-size/$PAGE_SIZE.config, and a build directory of its

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# mutants.sh: run the tests against each mutant in mutants/ (a plausible wrong fix, applied on
+# mutants.sh: run the tests against each mutant of the base (bases/*: mutants; mutants/ for 6.1,
+# mutants-mainline/ for 6.12; each a plausible wrong fix, applied on
 # top of the series; its header names the patch it breaks and the tests that must kill it).
 # Each is built in one mutant tree and object directory (incremental, ccache), booted with
 # the KUnit suites and only the plan lines it names, and judged: killed when a test fails.
@@ -10,7 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 
 S=$ROOT/scripts
-MUTANTS_DIR=${MUTANTS_DIR:-$ROOT/mutants}
 series_src=$BUILD/work/series/src
 series_obj=$BUILD/work/series/$(obj_dir)
 selftests=$BUILD/work/selftests

@@ -2,11 +2,11 @@
 import os
 import unittest
 
-from harness import plan
+from harness import mutants, plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = {'version', 'package', 'patches', 'plan', 'bench', 'known', 'suites', 'base_tests',
-        'measurements', 'build', 'check_matrix'}
+        'measurements', 'build', 'check_matrix', 'mutants'}
 
 
 def read_base(name):
@@ -47,6 +47,15 @@ class BasesTest(unittest.TestCase):
                 with open(os.path.join(ROOT, conf['base_tests']), encoding='utf-8') as f:
                     wanted = {l.split('#')[0].strip() for l in f} - {''}
                 self.assertEqual(wanted - series, set())
+                # the mutant catalogue names patches of this series and tests of these plans
+                suites = []
+                with open(os.path.join(ROOT, conf['suites']), encoding='utf-8') as f:
+                    suites = [l.strip() for l in f if l.strip() and not l.startswith('#')]
+                ms = mutants.load_dir(os.path.join(ROOT, conf['mutants']))
+                self.assertGreater(len(ms), 0)
+                self.assertEqual(mutants.check(ms, sorted(series), [os.path.join(ROOT, conf['plan']),
+                                                                    os.path.join(ROOT, conf['bench'])],
+                                               suites), [])
 
 
 if __name__ == '__main__':
