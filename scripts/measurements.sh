@@ -25,7 +25,7 @@ collect)
 		series_tree="$(git -C "$src" rev-parse 'HEAD^{tree}')" \
 		patches="$(series_patches | wc -l)" \
 		base_version="$(base_version)" \
-		base="${KERNEL_SRC:-Debian linux-source-6.1 $(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null)}" \
+		base="${KERNEL_SRC:-Debian $BASE_PACKAGE $(dpkg-query -W -f '${Version}' "$BASE_PACKAGE" 2>/dev/null)}" \
 		qemu="$(qemu-system-aarch64 --version | head -n 1 | sed 's/ (.*//')" \
 		qemu_cpu="$QEMU_CPU" qemu_smp="$QEMU_SMP" qemu_mem="$QEMU_MEM" kvm_mode="$KVM_MODE" \
 		date="$(date -u +%Y-%m-%d)" <<'EOF'
