@@ -111,7 +111,7 @@ if [ "$n" -gt 1 ]; then
 			cat "$CHANGES"
 		fi
 		echo
-		h mail-cover --measurements "$MEASUREMENTS" "${also[@]}" --target "$TARGET"
+		h mail-cover --measurements "$MEASUREMENTS" "${also[@]}" --target "$TARGET" --table "$ROOT/$(base_conf cover_table)"
 	} >"$work/description" || die "cannot write the cover letter (see the error above)"
 	git -C "$tree" config branch.series.description "$(cat "$work/description")"
 	fp+=(--cover-letter --cover-from-description=subject)
