@@ -64,9 +64,10 @@ expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
 # The mainline series (BASE=6.12, chosen by the target), re-signed the same way.
 MAKE_TARGET=resign expect resign-mainline OK "review the change" SEND_FROM="$TESTER" BASE=6.12
 expect mainline-dry-run OK "$((nmainline + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=mainline
-if grep -q 'stable@vger.kernel.org' "$out/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$out/envelope.tsv" ||
-   ! grep -q "^Subject: \[RFC PATCH 0/$nmainline\]" "$out/0001.eml"; then
-	info "FAIL mainline-mails: stable@ reached, kvmarm@lists.linux.dev missing or no [RFC PATCH 0/$nmainline] cover letter ($out)"
+mout=$t/build/$(BASE=6.12 base_conf build)/outbox	# BASE=6.12 builds (and sends) in its own directory
+if grep -q 'stable@vger.kernel.org' "$mout/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$mout/envelope.tsv" ||
+   ! grep -q "^Subject: \[RFC PATCH 0/$nmainline\]" "$mout/0001.eml"; then
+	info "FAIL mainline-mails: stable@ reached, kvmarm@lists.linux.dev missing or no [RFC PATCH 0/$nmainline] cover letter ($mout)"
 	fail=$((fail + 1))
 else
 	info "ok   mainline-mails ([RFC PATCH 0/$nmainline], kvmarm@lists.linux.dev, no stable@)"
