@@ -69,8 +69,7 @@ report:
 unit-tests:
 	@python3 -m unittest discover -s tests -t . -v
 check-plan:
-	@for b in bases/*; do sed -n 's/^\(plan\|known\|suites\|bench\) *//p' $$b | tr '\n' ' ' | \
-		{ read -r plan bench known suites; python3 -m harness check-plan $$plan $$known $$suites --also $$bench; } || exit 1; done
+	@for b in bases/*; do BASE=$${b#bases/} bash -c '. $(S)/lib.sh && python3 -m harness check-plan "$$PLAN" "$$KNOWN" "$$SUITES" --also "$$BENCH_PLAN"' || exit 1; done
 check-patches: base
 	@$(S)/check-patches.sh
 

@@ -35,10 +35,11 @@ class BasesTest(unittest.TestCase):
                 self.assertTrue(os.path.isfile(os.path.join(ROOT, 'configs', 'series-suites',
                                                             name + '.config')))
                 # the plan parses and its known failures name its tests or suites
+                with open(os.path.join(ROOT, conf['suites']), encoding='utf-8') as f:
+                    suites = [l.strip() for l in f if l.strip() and not l.startswith('#')]
                 names_in_plan = {e.name for e in plan.load_plan(os.path.join(ROOT, conf['plan']))}
                 names_in_plan |= {e.name for e in plan.load_plan(os.path.join(ROOT, conf['bench']))}
-                with open(os.path.join(ROOT, conf['suites']), encoding='utf-8') as f:
-                    names_in_plan |= {l.strip() for l in f if l.strip() and not l.startswith('#')}
+                names_in_plan |= set(suites)
                 known = plan.load_known_failures(os.path.join(ROOT, conf['known']))
                 self.assertEqual(set(known) - names_in_plan, set())
                 # the base-test patches are patches of the series
@@ -48,9 +49,6 @@ class BasesTest(unittest.TestCase):
                     wanted = {l.split('#')[0].strip() for l in f} - {''}
                 self.assertEqual(wanted - series, set())
                 # the mutant catalogue names patches of this series and tests of these plans
-                suites = []
-                with open(os.path.join(ROOT, conf['suites']), encoding='utf-8') as f:
-                    suites = [l.strip() for l in f if l.strip() and not l.startswith('#')]
                 ms = mutants.load_dir(os.path.join(ROOT, conf['mutants']))
                 self.assertGreater(len(ms), 0)
                 self.assertEqual(mutants.check(ms, sorted(series), [os.path.join(ROOT, conf['plan']),
