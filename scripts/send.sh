@@ -17,8 +17,9 @@ TARGET=${TARGET:-carry}
 # bases/*: 'patches'), unless BASE says otherwise (then the two must agree, checked below).
 if [ -z "${BASE:-}" ]; then
 	_root=$(cd "$(dirname "$0")/.." && pwd)
-	_dir=$(awk -F'|' -v t="$TARGET" '!/^#/ { gsub(/[ \t]/, "", $1); gsub(/[ \t]/, "", $2); if ($1 == t) print $2 }' "$_root/send/targets")
-	BASE=$(awk -v d="$_dir" '$1 == "patches" && $2 == d { n = split(FILENAME, p, "/"); print p[n]; exit }' "$_root"/bases/*)
+	# (an unknown target leaves BASE unset: mail-target says what is wrong below)
+	_vars=$(cd "$_root" && python3 -m harness mail-target "$TARGET" 2>/dev/null) && eval "$_vars"
+	BASE=$(awk -v d="${t_dir:-}" '$1 == "patches" && $2 == d { n = split(FILENAME, p, "/"); print p[n]; exit }' "$_root"/bases/*)
 	export BASE
 fi
 . "$(dirname "$0")/lib.sh"
