@@ -399,15 +399,25 @@ struct guest_state {
 	char first_mismatch[160];
 };
 
+/*
+ * QEMU appends to the guest's serial log while we read it: only a line that ends
+ * in a newline is complete. The last one may still be half written ("region ...
+ * 655" of "65536 pages") and is left for the next read, as is any line longer
+ * than the guest ever prints.
+ */
 static struct guest_state guest_state(struct vm *vm)
 {
 	struct guest_state s = { 0 };
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f = fopen(vm->serial, "r");
 
 	if (!f)
 		return s;
-	while (fgets(line, sizeof(line), f)) {
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n')
+			break;
 		if (!strncmp(line, "OK pass=", 8))
 			s.pass = strtol(line + 8, NULL, 10);
 		else if (!strncmp(line, "MISMATCH", 8) && !s.mismatches++)
@@ -418,6 +428,7 @@ static struct guest_state guest_state(struct vm *vm)
 		else if (!strncmp(line, "selfcheck: region ", 18) && !region_pages)
 			sscanf(line, "selfcheck: region %*s %lu pages", &region_pages);
 	}
+	free(line);
 	fclose(f);
 	return s;
 }
