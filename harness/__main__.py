@@ -5,7 +5,7 @@ import os
 import shlex
 import sys
 
-from . import compare, console, elfclosure, mail, mutants, plan, results, treeversion
+from . import compare, console, elfclosure, figures, mail, mutants, plan, results, treeversion
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -159,11 +159,45 @@ def cmd_mail_address(a):
     return 0
 
 
+def _posting(a):
+    return figures.Base(a.base_line, a.base_version, a.base_revision or '')
+
+
 def cmd_mail_cover(a):
     m = mail.load_measurements(a.measurements)
     spec = mail.load_cover_table(a.table)
     also = [mail.load_measurements(d) for d in a.also]
-    print(mail.cover_sections(m, spec, mail.load_targets(a.targets), a.target, ROOT, also), end='')
+    posting = _posting(a) if a.base_version else None
+    print(mail.cover_sections(m, spec, mail.load_targets(a.targets), a.target, ROOT, also,
+                              posting=posting), end='')
+    return 0
+
+
+def cmd_series_id(a):
+    print(figures.series_id(a.patches))
+    return 0
+
+
+def cmd_figures_select(a):
+    c = figures.select(a.dirs, a.series_id, _posting(a), a.config)
+    for r in c.refused:
+        print(f'figures: not used: {r}', file=sys.stderr)
+    if not c.chosen:
+        return 1
+    print('\n'.join(c.chosen))
+    return 0
+
+
+def cmd_figures_check(a):
+    problems = figures.check_recorded(a.dir, a.series_id, a.base_line, named=not a.any_name)
+    for p in problems:
+        print(f'error: {p}', file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_figures_fixture(a):
+    meta = dict(kv.split('=', 1) for kv in a.meta)
+    figures.write_fixture(a.out, meta, mail.load_cover_table(a.table))
     return 0
 
 
@@ -289,6 +323,24 @@ def main(argv=None):
                    help='the figures of another configuration (CPU model, KVM mode) of the same series')
     s.add_argument('--table', default=os.path.join(ROOT, 'send', 'cover-table'))
     s.add_argument('--targets', default=os.path.join(ROOT, 'send', 'targets'))
+    def posting_args(s, required):
+        s.add_argument('--base-line', required=required, help='bases/*: 6.1, 6.12')
+        s.add_argument('--base-version', required=required, help="the posting's base: 6.12.118")
+        s.add_argument('--base-revision', default='', help="its Debian package's version, if any")
+    posting_args(s, False)
+    s = sub.add_parser('series-id', help="the identity of a series' figures: its patches' patch ids")
+    s.add_argument('patches', nargs='+'); s.set_defaults(fn=cmd_series_id)
+    s = sub.add_parser('figures-select', help='the figures a posting may carry, one directory a line')
+    s.add_argument('dirs', nargs='*'); s.add_argument('--series-id', required=True)
+    s.add_argument('--config', required=True, help='QEMU_CPU-KVM_MODE of the main table')
+    posting_args(s, True); s.set_defaults(fn=cmd_figures_select)
+    s = sub.add_parser('figures-check', help='a recorded measurement directory is complete and of this series')
+    s.add_argument('dir'); s.add_argument('--series-id', required=True); s.add_argument('--base-line', required=True)
+    s.add_argument('--any-name', action='store_true', help='the directory is not (yet) in measurements/')
+    s.set_defaults(fn=cmd_figures_check)
+    s = sub.add_parser('figures-fixture', help="made-up figures for the test of 'make send'")
+    s.add_argument('out'); s.add_argument('meta', nargs='*', help='key=value of meta.json')
+    s.add_argument('--table', required=True); s.set_defaults(fn=cmd_figures_fixture)
     s = mail_parser('mail-outbox', cmd_mail_outbox); s.add_argument('outbox')
     s.add_argument('--sender', required=True); s.add_argument('--patches', type=int, required=True)
     s.add_argument('--prefix', required=True); s.add_argument('--cover', action='store_true')
@@ -312,7 +364,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     try:
         return a.fn(a)
-    except (plan.PlanError, treeversion.TreeError, mail.MailError, mutants.MutantError) as e:
+    except (plan.PlanError, treeversion.TreeError, mail.MailError, mutants.MutantError,
+            figures.FiguresError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     except OSError as e:

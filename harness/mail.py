@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import results
+from . import figures, results
 
 TEMPLATE_TEXT = ('*** SUBJECT HERE ***', '*** BLURB HERE ***')
 DEAD_LISTS = ('lists.cs.columbia.edu',)
@@ -311,27 +311,35 @@ def _config(meta: dict) -> str:
     return f"-cpu {meta.get('qemu_cpu', '?')}, {meta.get('kvm_mode', '?')}"
 
 
-def other_configuration(m: Measurements, main: Measurements, spec) -> List[str]:
+def other_configuration(m: Measurements, main: Measurements, spec,
+                        posting: Optional[figures.Base] = None) -> List[str]:
     """The section of a further configuration of the same series: its table and verdicts."""
-    if m.meta.get('series_tree') != main.meta.get('series_tree'):
+    if not m.meta.get('series_id') or m.meta.get('series_id') != main.meta.get('series_id'):
         raise MailError(f'the {_config(m.meta)} figures were made for another series '
-                        f"(git tree {m.meta.get('series_tree')})")
-    text = (f"The same under {_config(m.meta)} ({m.meta.get('date', '?')}, "
-            f"{m.meta.get('qemu', 'QEMU')}):")
+                        f"(series_id {m.meta.get('series_id')})")
+    base = figures.meta_base(m.meta)
+    text = (f"The same under {_config(m.meta)} (Linux {base.describe()}, "
+            f"{m.meta.get('date', '?')}, {m.meta.get('qemu', 'QEMU')}):")
     return [*textwrap.wrap(text, width=72), '', *['  ' + l for l in measured_table(m, spec)], '', *verdicts(m), '']
 
 
 def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: str,
-                   root: str = '.', also: Sequence[Measurements] = ()) -> str:
+                   root: str = '.', also: Sequence[Measurements] = (),
+                   posting: Optional[figures.Base] = None) -> str:
     meta = m.meta
     wrap = textwrap.TextWrapper(width=72)
+    notes = []          # each base the figures were measured on that is not the posting's
+    for o in (m, *also):
+        t = figures.measured_on(o.meta, posting)
+        if t and t not in notes:
+            notes.append(t)
     where = []
     for t in targets.values():
         what = t.what if os.path.isdir(os.path.join(root, t.patch_dir)) else \
             f'{t.what} (not posted yet)'
         where += textwrap.wrap(what, width=72, initial_indent=f'  {t.name:<9} ',
                                subsequent_indent=' ' * 12)
-    env = (f"Linux {meta.get('base_version', '?')} without and with this series, in one "
+    env = (f"Linux {figures.meta_base(meta).describe()} without and with this series, in one "
            f"'make compare' run on {meta.get('date', '?')}: an arm64 KVM host "
            f"({meta.get('kvm_mode', '?')}) nested under {meta.get('qemu', 'QEMU')} TCG, "
            f"-cpu {meta.get('qemu_cpu', '?')}, {meta.get('qemu_smp', '?')} vCPUs, "
@@ -341,9 +349,10 @@ def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: st
     lines = ['Where these patches go:', '', *where, '',
              f'This posting is the "{target}" one.', '',
              'Measurements:', '', *wrap.wrap(env), '',
+             *[l for t in notes for l in wrap.wrap(t)], *([''] if notes else []),
              *['  ' + l for l in measured_table(m, spec)], '',
              *verdicts(m), '',
-             *[l for o in also for l in other_configuration(o, m, spec)],
+             *[l for o in also for l in other_configuration(o, m, spec, posting)],
              *wrap.wrap('Tested under emulation only, not on hardware. QEMU TCG keeps no TLB '
                         'entry that a missing invalidation would leave stale and fetches '
                         'instructions coherently, so the selftests cannot see a stale '

@@ -103,6 +103,15 @@ run_logged() {
 base_repo() { cat "$BUILD/base/repo" 2>/dev/null || die "no base tree prepared: run 'make base' first"; }
 base_ref() { cat "$BUILD/base/ref" 2>/dev/null || die "no base tree prepared: run 'make base' first"; }
 base_version() { cat "$BUILD/base/version" 2>/dev/null || echo unknown; }
+base_revision() { cat "$BUILD/base/revision" 2>/dev/null || true; }
+# series_id: the identity of the series' figures (harness/figures.py): its patches' patch ids.
+series_id() {
+	local p
+	p=$(series_patches) || exit 1
+	[ -n "$p" ] || die "$PATCHES/series lists no patch"
+	# shellcheck disable=SC2046
+	python3 -m harness series-id $(printf "$PATCHES/%s\n" $p) || die "cannot compute the series id of $PATCHES"
+}
 
 # The patch files of the series, in order, checked against patches/.
 series_patches() {

@@ -2,6 +2,8 @@
 # Prepare the base tree: the Debian package of bases/$BASE (linux-source-6.1 by default) or
 # KERNEL_SRC, as a scratch git repository whose commit is the base every build starts from.
 # The user's tree is never modified; its version must be the one the base's series targets.
+# BASE_REVISION=<Debian version> (e.g. 6.1.192-2) builds on that revision of the package, as
+# apt still serves it, instead of the installed one.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$BUILD/base" "$CACHE_DIR/base"
@@ -22,6 +24,8 @@ commit_snapshot() {	# commit_snapshot DIR MESSAGE: (re)commit DIR's whole conten
 	fi
 }
 
+[ -z "${KERNEL_SRC:-}" ] || [ -z "${BASE_REVISION:-}" ] ||
+	die "KERNEL_SRC=$KERNEL_SRC and BASE_REVISION=$BASE_REVISION: a revision pins Debian's $BASE_PACKAGE; give one or the other"
 if [ -n "${KERNEL_SRC:-}" ]; then
 	[ -d "$KERNEL_SRC" ] || die "KERNEL_SRC=$KERNEL_SRC is not a directory"
 	src=$(cd "$KERNEL_SRC" && pwd -P)
@@ -47,12 +51,37 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 		ref=$(git -C "$repo" rev-parse base)
 	fi
 else
-	tarball=/usr/src/$BASE_PACKAGE.tar.xz
-	if [ ! -f "$tarball" ]; then
-		"$ROOT/scripts/deps.sh"
+	if [ -n "${BASE_REVISION:-}" ]; then
+		# A pinned revision (to reproduce figures measured on it): its package is downloaded
+		# and unpacked into the cache; the installed revision, if another, is left alone.
+		pkgver=$BASE_REVISION
+		tarball=$CACHE_DIR/base/deb/$BASE_PACKAGE-$pkgver/usr/src/$BASE_PACKAGE.tar.xz
+		if [ ! -f "$tarball" ]; then
+			"$ROOT/scripts/deps.sh" >/dev/null
+			have=$(apt-cache madison "$BASE_PACKAGE" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u | tr '\n' ' ')
+			case " $have " in
+			*" $pkgver "*) ;;
+			*) die "BASE_REVISION=$pkgver: apt has no $BASE_PACKAGE $pkgver (it has: ${have:-none}; 'apt-get update' first if the list is old)" ;;
+			esac
+			d=$CACHE_DIR/base/deb/$BASE_PACKAGE-$pkgver
+			rm -rf "$d.tmp" && mkdir -p "$d.tmp"
+			step "base: downloading Debian $BASE_PACKAGE $pkgver (BASE_REVISION)"
+			run_logged "$BUILD/logs/base-download.log" "apt-get download $BASE_PACKAGE=$pkgver" \
+				sh -c 'cd "$1" && apt-get download "$2"' sh "$d.tmp" "$BASE_PACKAGE=$pkgver"
+			run_logged "$BUILD/logs/base-download.log" "unpacking $BASE_PACKAGE $pkgver" \
+				sh -c 'dpkg-deb -x "$1"/*.deb "$1/root"' sh "$d.tmp"
+			[ -f "$d.tmp/root/usr/src/$BASE_PACKAGE.tar.xz" ] ||
+				die "Debian $BASE_PACKAGE $pkgver has no /usr/src/$BASE_PACKAGE.tar.xz (log: $BUILD/logs/base-download.log)"
+			rm -rf "$d" && mkdir -p "$d" && mv "$d.tmp/root/usr" "$d/" && rm -rf "$d.tmp"
+		fi
+	else
+		tarball=/usr/src/$BASE_PACKAGE.tar.xz
+		if [ ! -f "$tarball" ]; then
+			"$ROOT/scripts/deps.sh"
+		fi
+		[ -f "$tarball" ] || die "$tarball is missing although $BASE_PACKAGE is installed; reinstall it (apt-get install --reinstall $BASE_PACKAGE)"
+		pkgver=$(dpkg-query -W -f '${Version}' "$BASE_PACKAGE")
 	fi
-	[ -f "$tarball" ] || die "$tarball is missing although $BASE_PACKAGE is installed; reinstall it (apt-get install --reinstall $BASE_PACKAGE)"
-	pkgver=$(dpkg-query -W -f '${Version}' "$BASE_PACKAGE")
 	repo=$CACHE_DIR/base/debian-$pkgver
 	if ! git -C "$repo" rev-parse -q --verify base >/dev/null 2>&1; then
 		step "base: extracting Debian $BASE_PACKAGE $pkgver into $repo"
@@ -75,3 +104,5 @@ printf '%s\n' "$repo" >"$BUILD/base/repo"
 printf '%s\n' "${upstream:-}" >"$BUILD/base/upstream"
 printf '%s\n' "$ref" >"$BUILD/base/ref"
 printf '%s\n' "$version" >"$BUILD/base/version"
+# The Debian package's revision of the base, or nothing for a user's tree.
+printf '%s\n' "${pkgver:-}" >"$BUILD/base/revision"

@@ -2,9 +2,11 @@
 # run.sh MODE: the harness's jobs, each a chain of the step scripts.
 #   series   the main job: base + series -> kernel -> selftests -> initramfs -> boot -> report
 #   compare  the same plan on the base kernel and the series kernel, side by side
-#   check    dependencies, harness unit tests, plan, 'make send' test, series checks, then the
-#            main job, then one more configuration of 'make matrix' (rotating with the commit);
-#            then the same series checks and main job for every other base of bases/ (CHECK_BASES)
+#   check    stages: dependencies, harness unit tests, plans, 'make send' test; then for this
+#            BASE and every other of bases/ (CHECK_BASES): base tree, series checks, kernel,
+#            main job, one more configuration of 'make matrix'. Every stage runs unless one it
+#            needs failed; a summary of stages at the end, non-zero exit if any did not pass.
+#   build|boot|matrix-one   those per-base stages of 'make check', each alone
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-series}
@@ -34,15 +36,11 @@ run_kernel() {	# run_kernel OBJ LABEL [report args]: boot, then report; returns 
 	"$S/report.sh" "$series_src" "$BUILD/run/$label" "$label" "$@"
 }
 
-# check_base: the per-base part of 'make check': the series checks, the main job, then one
-# more configuration of plan/matrix/configurations (bases/*: check_matrix; 'rotate' picks one
-# by the commit checked, README "Configurations: make matrix"); CHECK_MATRIX=0 leaves it out.
-check_base() {
+# check_matrix: after the main job, one more configuration of plan/matrix/configurations
+# (bases/*: check_matrix; 'rotate' picks one by the commit checked, README "Configurations:
+# make matrix").
+check_matrix() {
 	local pick others commit
-	"$S/check-patches.sh"
-	build_series
-	run_kernel "$series_obj" series
-	[ "${CHECK_MATRIX:-1}" = 1 ] || return 0
 	pick=$(base_conf check_matrix)
 	if [ "$pick" = rotate ]; then
 		mapfile -t others < <("$S/matrix.sh" --list | grep -vxF "$QEMU_CPU-$KVM_MODE-$PAGE_SIZE")
@@ -56,6 +54,44 @@ check_base() {
 	MATRIX=$pick "$S/matrix.sh"
 }
 
+# 'make check' runs every stage, each in a process of its own (a failure stops only that
+# stage), and skips a stage only when one it needs failed (no base tree: no kernel; no kernel:
+# no boot), saying so; then prints a summary of stages and fails if any did not pass.
+declare -A stage_status
+summary=$BUILD/logs/check-summary.txt
+stage() {	# stage NAME 'NEEDED STAGES' CMD...
+	local name=$1 needs=$2 t0 rc=0 n dt
+	shift 2
+	for n in $needs; do
+		if [ "${stage_status[$n]:-}" != passed ]; then
+			stage_status[$name]="not run"
+			printf '%-34s %-8s %7s  needs %s, which %s\n' "$name" "not run" - "$n" "${stage_status[$n]:-did not run}" >>"$summary"
+			step "check: $name: not run (it needs $n, which ${stage_status[$n]:-did not run})"
+			return 0
+		fi
+	done
+	step "check: stage $name"
+	t0=$(date +%s)
+	( "$@" ) || rc=$?
+	dt=$(( $(date +%s) - t0 ))
+	if [ "$rc" -eq 0 ]; then stage_status[$name]=passed; else stage_status[$name]=failed; fi
+	printf '%-34s %-8s %4dm%02ds%s\n' "$name" "${stage_status[$name]}" $((dt / 60)) $((dt % 60)) \
+		"$([ "$rc" -eq 0 ] || echo "  exit $rc")" >>"$summary"
+	[ "$rc" -eq 0 ] || warn "check: stage $name failed (exit $rc); going on with the stages that do not need it"
+}
+unit_tests() {
+	python3 -m unittest discover -s "$ROOT/tests" -t "$ROOT" -v 2>"$BUILD/logs/unit-tests.log" ||
+		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
+	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
+}
+check_plans() {
+	local b
+	for b in $(ls "$ROOT/bases"); do
+		BASE=$b bash -c '. "$1/scripts/lib.sh" && python3 -m harness check-plan "$PLAN" "$KNOWN" "$SUITES" --also "$BENCH_PLAN"' sh "$ROOT" ||
+			die "invalid plan of BASE=$b (bases/$b)"
+	done
+}
+
 case $mode in
 series)
 	prepare
@@ -63,26 +99,49 @@ series)
 	run_kernel "$series_obj" series
 	;;
 check)
-	"$S/deps.sh" build send vmm
-	step "harness unit tests (no QEMU)"
-	python3 -m unittest discover -s "$ROOT/tests" -t "$ROOT" -v 2>"$BUILD/logs/unit-tests.log" ||
-		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
-	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
-	prepare
-	"$S/test-send.sh"
-	check_base
-	# The other bases' series (bases/*; CHECK_BASES='6.12 ...' to choose, '' for none), each
-	# checked and run like this one, after it: a failure of one stops 'make check' there.
-	for b in ${CHECK_BASES-$(ls "$ROOT/bases")}; do
-		[ "$b" = "$BASE" ] && continue
-		step "check: BASE=$b (bases/$b)"
-		BASE=$b "$S/run.sh" check-base
+	# bases/*, this BASE first (CHECK_BASES='6.12 ...' to choose, '' for this one alone)
+	bases=("$BASE")
+	for b in ${CHECK_BASES-$(ls "$ROOT/bases")}; do [ "$b" = "$BASE" ] || bases+=("$b"); done
+	: >"$summary"
+	stage deps "" "$S/deps.sh" build send vmm
+	stage unit-tests "" unit_tests
+	stage plans "" check_plans
+	stage send-test deps "$S/test-send.sh"
+	for b in "${bases[@]}"; do
+		stage "$b/base" deps env BASE="$b" "$S/prepare-base.sh"
+		stage "$b/series-checks" "$b/base" env BASE="$b" "$S/check-patches.sh"
+		stage "$b/kernel" "$b/base plans" env BASE="$b" "$S/run.sh" build
+		stage "$b/main-job" "$b/kernel" env BASE="$b" "$S/run.sh" boot
+		if [ "${CHECK_MATRIX:-1}" = 1 ]; then
+			stage "$b/matrix" "$b/kernel" env BASE="$b" "$S/run.sh" matrix-one
+		fi
 	done
+	step "check: summary (also in $summary)"
+	sed 's/^/    /' "$summary"
+	bad=$(grep -cv ' passed ' "$summary" || true)
+	[ "$bad" -eq 0 ] || die "make check: $bad of $(wc -l <"$summary") stages did not pass (above)"
+	step "check: all $(wc -l <"$summary") stages passed"
+	;;
+build)
+	# Stages of 'make check' for one base: the series kernel, its selftests and initramfs,
+	build_series
+	;;
+boot)
+	# ... the main job's boot and report,
+	run_kernel "$series_obj" series
+	;;
+matrix-one)
+	# ... and one more configuration of the matrix.
+	check_matrix
 	;;
 check-base)
 	# The part of 'make check' that is per base: series checks, main job, one more configuration.
 	prepare
-	check_base
+	"$S/check-patches.sh"
+	build_series
+	run_kernel "$series_obj" series
+	[ "${CHECK_MATRIX:-1}" = 1 ] || exit 0
+	check_matrix
 	;;
 compare)
 	# The benchmark steps run after the plan, on both kernels; one of them needs a 1GiB page.
@@ -105,6 +164,6 @@ compare)
 	exit "$rc"
 	;;
 *)
-	die "usage: run.sh series|check|check-base|compare"
+	die "usage: run.sh series|check|check-base|build|boot|matrix-one|compare"
 	;;
 esac

@@ -10,8 +10,9 @@
 #   MAINTAINERS_FILE=path         the MAINTAINERS to ask (default: Debian's linux-source-6.12)
 #   MEASUREMENTS='dir ...'        where to look for the 'make compare' figures of the cover
 #                                 letter (default: the last compare in build/, and
-#                                 measurements/*: those made for exactly this series, one
-#                                 table per CPU model and KVM mode)
+#                                 measurements/*: those of this series measured on this base
+#                                 or an older revision of it, one table per CPU model and
+#                                 KVM mode)
 TARGET=${TARGET:-carry}
 # The base is the one whose series the target sends (send/targets: its patch directory;
 # bases/*: 'patches'), unless BASE says otherwise (then the two must agree, checked below).
@@ -62,7 +63,6 @@ fi
 "$ROOT/scripts/prepare-base.sh" >/dev/null
 tree=$work/tree
 "$ROOT/scripts/apply-series.sh" "$tree" "$n" >/dev/null
-series_tree=$(git -C "$tree" rev-parse 'HEAD^{tree}')
 # The cover letter's author and the Message-IDs that git send-email makes come from the
 # committer identity: the sender's, never what this machine's git config says.
 git -C "$tree" config user.name "$sender_name"
@@ -83,21 +83,19 @@ fi
 if [ "$n" -gt 1 ]; then
 	# The cover letter: the series' own words (the cover letter in the patch directory), then
 	# where each patch goes, the measured figures and how to reproduce them.
-	# Every configuration measured for exactly this series (git tree of base + patches): the
-	# first, the configuration of 'make check' (QEMU_CPU, KVM_MODE) when it is there, gives the
-	# main table, the others follow it. A configuration found in build/ wins over its record.
-	found=() seen=" "
-	for m in ${MEASUREMENTS:-"$BUILD/run/measurements" "$ROOT"/measurements/*/}; do
-		m=${m%/}
-		[ -f "$m/meta.json" ] || continue
-		read -r m_tree m_config < <(python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); print(m.get("series_tree", "-"), m.get("qemu_cpu", "?") + "-" + m.get("kvm_mode", "?"))' "$m/meta.json") ||
-			die "$m/meta.json is not readable JSON"
-		[ "$m_tree" = "$series_tree" ] || continue
-		case $seen in *" $m_config "*) continue ;; esac
-		seen+="$m_config "
-		if [ "$m_config" = "$QEMU_CPU-$KVM_MODE" ]; then found=("$m" "${found[@]}"); else found+=("$m"); fi
-	done
-	[ ${#found[@]} -gt 0 ] || die "no 'make compare' figures for this series (git tree $series_tree of base + patches) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
+	# Every configuration measured for this series (series_id: its patches' patch ids) on
+	# this base or an older revision or sublevel of it (harness/figures.py): the first, the
+	# configuration of 'make check' (QEMU_CPU, KVM_MODE) when it is there, gives the main
+	# table, the others follow it. A configuration found in build/ wins over its record.
+	posting=(--base-line "$BASE" --base-version "$base" --base-revision "$(base_revision)")
+	sid=$(h series-id "${sel[@]/#/$PATCHES/}") || die "cannot compute the series id of $t_dir/"
+	# shellcheck disable=SC2086
+	chosen=$(h figures-select --series-id "$sid" --config "$QEMU_CPU-$KVM_MODE" "${posting[@]}" \
+		${MEASUREMENTS:-"$BUILD/run/measurements" "$ROOT"/measurements/*/} 2>"$work/figures.log") || {
+		sed 's/^/    | /' "$work/figures.log" >&2
+		die "no 'make compare' figures for this series (series_id $sid, on v$base or an older $BASE.y) in ${MEASUREMENTS:-$BUILD/run/measurements or measurements/}: the cover letter carries them, so run 'make compare' (and 'make record' to keep them with the series)"
+	}
+	mapfile -t found <<<"$chosen"
 	MEASUREMENTS=${found[0]}
 	also=()
 	for m in "${found[@]:1}"; do also+=(--also "$m"); done
@@ -112,7 +110,8 @@ if [ "$n" -gt 1 ]; then
 			cat "$CHANGES"
 		fi
 		echo
-		h mail-cover --measurements "$MEASUREMENTS" "${also[@]}" --target "$TARGET" --table "$ROOT/$(base_conf cover_table)"
+		h mail-cover --measurements "$MEASUREMENTS" "${also[@]}" --target "$TARGET" --table "$ROOT/$(base_conf cover_table)" \
+			"${posting[@]}"
 	} >"$work/description" || die "cannot write the cover letter (see the error above)"
 	git -C "$tree" config branch.series.description "$(cat "$work/description")"
 	fp+=(--cover-letter --cover-from-description=subject)

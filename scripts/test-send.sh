@@ -4,7 +4,9 @@
 # into the copy's outbox. It checks that send refuses a placeholder sender, a missing sender,
 # patches not signed by the sender and a target without patches, each with its message; then
 # re-signs the copy's series as a test sender ('make resign') and checks that the carry, stable
-# and mainline dry runs produce the mails they must (send.sh checks each outbox itself).
+# and mainline dry runs produce the mails they must (send.sh checks each outbox itself), with
+# figures this test makes (fixtures), and that figures of another series or of a newer base
+# are refused.
 . "$(dirname "$0")/lib.sh"
 # The carry is the whole series, with a cover letter.
 npatches=$(series_patches | wc -l)
@@ -40,6 +42,27 @@ expect() {
 	fail=$((fail + 1))
 }
 
+# The copy's figures are made here (fixtures), never the committed ones: measurements/ holds
+# what was measured on some revision of each base, and the test must pass on whatever
+# revision apt serves. Each series gets figures "measured" on its base one sublevel older than
+# the base of the day (make send takes them and says so), and decoys make send must pass over:
+# another series, and a newer sublevel of the base.
+rm -rf "$t/repo/measurements"
+mkdir -p "$t/repo/measurements"
+fixture() {	# fixture BASE DIR SERIES_ID SUBLEVEL_DELTA: figures of that series on that base
+	local b=$1 dir=$2 sid=$3 delta=$4 v
+	v=$(BASE=$b "$ROOT/scripts/prepare-base.sh" >/dev/null && BASE=$b bash -c '. "$1/scripts/lib.sh"; base_version' sh "$ROOT") ||
+		die "send test: cannot prepare the $b base for its fixtures"
+	v=${v%.*}.$(( ${v##*.} + delta ))
+	python3 -m harness figures-fixture "$t/repo/measurements/$dir" --table "$ROOT/$(BASE=$b base_conf cover_table)" \
+		series_id="$sid" base_line="$b" base_version="$v" base_revision="$v-fixture" patches=1 ||
+		die "send test: cannot write the fixture $dir"
+}
+fixture 6.1 linux-fixture-6.1-max-vhe "$(series_id)" -1
+fixture 6.1 linux-fixture-6.1-other-series-neoverse-n1-vhe 0123456789abcdef0123456789abcdef01234567 0
+fixture 6.12 linux-fixture-6.12-max-vhe "$(BASE=6.12 PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_id)" -1
+fixture 6.12 linux-fixture-6.12-newer-neoverse-n1-vhe "$(BASE=6.12 PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_id)" 1
+
 step "send test: make send refusals and dry runs in a copy ($t/repo)"
 expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER"
 expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
@@ -61,6 +84,24 @@ else
 	info "ok   carry-recipients (kvmarm@lists.linux.dev, no stable@)"
 	pass=$((pass + 1))
 fi
+# measured_on NAME OUTBOX BASE: the cover letter names the fixture's older base and the
+# posting's own, and carries no decoy's table.
+measured_on() {
+	local name=$1 box=$2 b=$3 v cover
+	v=$(BASE=$b bash -c '. "$1/scripts/lib.sh"; base_version' sh "$ROOT")
+	cover=$(python3 -c 'import email, email.policy, sys; m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default); print(m.get_body().get_content())' "$box/0001.eml" | tr '\n' ' ' | tr -s ' ')
+	if [[ $cover == *"Measured on v${v%.*}.$(( ${v##*.} - 1 )) "*"this posting is based on v$v "* ]] &&
+	   [[ $cover != *"The same under"* ]]; then
+		info "ok   $name (measured on v${v%.*}.$(( ${v##*.} - 1 )), posted on v$v; no decoy figures)"
+		pass=$((pass + 1))
+	else
+		info "FAIL $name: $box/0001.eml does not say it was measured on v${v%.*}.$(( ${v##*.} - 1 )) and posted on v$v, or carries a decoy's table"
+		fail=$((fail + 1))
+	fi
+}
+measured_on carry-measured-on "$out" 6.1
+expect refuses-other-series FAIL 'figures of another series' SEND_FROM="$TESTER" TARGET=carry \
+	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.1-other-series-neoverse-n1-vhe"
 expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
 # The mainline series (BASE=6.12, chosen by the target), re-signed the same way.
 MAKE_TARGET=resign expect resign-mainline OK "review the change" SEND_FROM="$TESTER" BASE=6.12
@@ -74,6 +115,9 @@ else
 	info "ok   mainline-mails ([RFC PATCH 0/$nmainline], kvmarm@lists.linux.dev, no stable@)"
 	pass=$((pass + 1))
 fi
+measured_on mainline-measured-on "$mout" 6.12
+expect refuses-newer-base FAIL "newer than this posting's base" SEND_FROM="$TESTER" TARGET=mainline \
+	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.12-newer-neoverse-n1-vhe"
 expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
 printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
 expect carry-v2-dry-run OK "[PATCH 6.1 carry v2 00/$npatches]" SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"

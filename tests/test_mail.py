@@ -141,7 +141,7 @@ def measurements(tmp, series_fail=False, drop=None, cpu='max', tree='abc'):
             json.dump({'meta': {'label': label}, 'totals': {'passed': 3, 'failed': 0, 'skipped': 0},
                        'rows': list(rows.values())}, f)
     with open(os.path.join(tmp, 'meta.json'), 'w') as f:
-        json.dump({'series_tree': tree, 'base_version': '6.1.192', 'qemu': 'QEMU emulator version 7.2.22',
+        json.dump({'series_id': tree, 'base_line': '6.1', 'base_version': '6.1.192', 'base_revision': '6.1.192-2', 'qemu': 'QEMU emulator version 7.2.22',
                    'qemu_cpu': cpu, 'qemu_smp': '2', 'qemu_mem': '6G', 'kvm_mode': 'vhe',
                    'date': '2026-11-23'}, f)
     return mail.load_measurements(tmp)
