@@ -35,6 +35,7 @@ if [ ! -d "$dir/.git" ]; then
 	mkdir -p "$(dirname "$dir")"
 	rm -rf "$dir"
 	git clone -q --no-checkout "$repo" "$dir"
+	git -C "$dir" config gc.auto 0	# (the clone's loose objects are hard links of the base's)
 fi
 git -C "$dir" fetch -q "$repo" "$ref" 2>/dev/null || git -C "$dir" fetch -q "$repo" 'refs/tags/*:refs/tags/*'
 git -C "$dir" am --abort >/dev/null 2>&1 || true

@@ -15,6 +15,9 @@ export GIT_AUTHOR_NAME=base GIT_AUTHOR_EMAIL=base@localhost GIT_COMMITTER_NAME=b
 commit_snapshot() {	# commit_snapshot DIR MESSAGE: (re)commit DIR's whole content as "base"
 	local dir=$1 msg=$2
 	[ -d "$dir/.git" ] || git -C "$dir" init -q
+	# No automatic gc: after committing a whole tree it would pack and prune the loose objects
+	# in the background while the next step clones them ("failed to copy file ... No such file").
+	git -C "$dir" config gc.auto 0
 	# linux-source's top-level .gitignore ignores every top-level path: add with -f.
 	git -C "$dir" add -f -A .
 	if ! git -C "$dir" rev-parse -q --verify base >/dev/null ||
@@ -99,6 +102,8 @@ else
 	step "base: Debian $BASE_PACKAGE $pkgver, Linux $version ($repo)"
 fi
 
+# (also for a base extracted before gc.auto was set; never for the user's own git tree)
+[ "$repo" = "${src:-}" ] || git -C "$repo" config gc.auto 0
 printf '%s\n' "$repo" >"$BUILD/base/repo"
 # A real commit of the user's git tree (a 'base-commit:' for the mails), or nothing.
 printf '%s\n' "${upstream:-}" >"$BUILD/base/upstream"

@@ -78,7 +78,7 @@ if [ -n "$upstream" ]; then
 	fp+=(--base="$upstream")
 	base_line="Base: Linux $base, commit ${upstream:0:12} (the base-commit: line at the end)."
 else
-	base_line="Base: v$base (from Debian's linux-source tarball, which has no git"$'\n'"history: hence no base-commit: line)."
+	base_line="Base: v$base, Debian's $BASE_PACKAGE $(base_revision) (a"$'\n'"tarball without git history: hence no base-commit: line)."
 fi
 if [ "$n" -gt 1 ]; then
 	# The cover letter: the series' own words (the cover letter in the patch directory), then

@@ -54,7 +54,7 @@ fixture() {	# fixture BASE DIR SERIES_ID SUBLEVEL_DELTA: figures of that series 
 	v=$(BASE=$b "$ROOT/scripts/prepare-base.sh" >/dev/null && BASE=$b bash -c '. "$1/scripts/lib.sh"; base_version' sh "$ROOT") ||
 		die "send test: cannot prepare the $b base for its fixtures"
 	v=${v%.*}.$(( ${v##*.} + delta ))
-	python3 -m harness figures-fixture "$t/repo/measurements/$dir" --table "$ROOT/$(BASE=$b base_conf cover_table)" \
+	python3 -m harness figures-fixture --table "$ROOT/$(BASE=$b base_conf cover_table)" "$t/repo/measurements/$dir" \
 		series_id="$sid" base_line="$b" base_version="$v" base_revision="$v-fixture" patches=1 ||
 		die "send test: cannot write the fixture $dir"
 }
