@@ -1,13 +1,15 @@
 # arm64 KVM stage-2 series for Linux 6.1.y, and the harness that tests it.
 #   make          the main job: apply patches/ to the base, build, boot the KVM host, run KUnit + plan
-#   make check    what CI runs: harness unit tests, series checks (checkpatch, git am, per-patch
-#                 build + sparse), then the main job
+#   make check    what CI runs: harness unit tests, send test, series checks (checkpatch, git am,
+#                 per-patch build + sparse), then the main job, for every base; every stage runs
+#                 unless one it needs failed, then a summary of stages
 #   make compare  the same plan on the base kernel and the series kernel, side by side
 #   make mutants  the tests against each plausible wrong fix in mutants/ (MUTANTS=pattern: a subset)
 #   make matrix   KUnit + a reduced plan on every configuration of plan/matrix/configurations
 #                 (CPU model x KVM mode x page size), one table (MATRIX=pattern: a subset)
 # Variables: BASE=6.1|6.12 (bases/: the 6.1 series on 6.1.y, or the mainline series on 6.12.y),
-# KERNEL_SRC=/path/to/tree (default: Debian's linux-source-<BASE>), BUILD, CACHE_DIR,
+# KERNEL_SRC=/path/to/tree (default: Debian's linux-source-<BASE>; BASE_REVISION=<Debian version>
+# for an earlier revision of that package), BUILD, CACHE_DIR,
 # KVM_MODE=vhe|nvhe|protected, QEMU_CPU=max|neoverse-n1|..., PAGE_SIZE=4k|16k|64k, QEMU_SMP, QEMU_MEM, PLAN, JOBS. See README.md.
 S := scripts
 export BUILD ?= $(CURDIR)/build

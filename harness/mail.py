@@ -320,14 +320,14 @@ def other_configuration(m: Measurements, main: Measurements, spec,
     base = figures.meta_base(m.meta)
     text = (f"The same under {_config(m.meta)} (Linux {base.describe()}, "
             f"{m.meta.get('date', '?')}, {m.meta.get('qemu', 'QEMU')}):")
-    return [*textwrap.wrap(text, width=72), '', *['  ' + l for l in measured_table(m, spec)], '', *verdicts(m), '']
+    return [*textwrap.wrap(text, width=72, break_on_hyphens=False), '', *['  ' + l for l in measured_table(m, spec)], '', *verdicts(m), '']
 
 
 def cover_sections(m: Measurements, spec, targets: Dict[str, Target], target: str,
                    root: str = '.', also: Sequence[Measurements] = (),
                    posting: Optional[figures.Base] = None) -> str:
     meta = m.meta
-    wrap = textwrap.TextWrapper(width=72)
+    wrap = textwrap.TextWrapper(width=72, break_on_hyphens=False)   # (Debian revisions: 6.1.192-3)
     notes = []          # each base the figures were measured on that is not the posting's
     for o in (m, *also):
         t = figures.measured_on(o.meta, posting)

@@ -44,24 +44,30 @@ expect() {
 
 # The copy's figures are made here (fixtures), never the committed ones: measurements/ holds
 # what was measured on some revision of each base, and the test must pass on whatever
-# revision apt serves. Each series gets figures "measured" on its base one sublevel older than
-# the base of the day (make send takes them and says so), and decoys make send must pass over:
-# another series, and a newer sublevel of the base.
+# revision apt serves. The 6.1 series gets figures "measured" on an older Debian revision of
+# the base of the day (6.1.192-2 -> -3), the mainline series on an older sublevel (6.12.117 ->
+# .118); make send must take them and say so. Decoys it must pass over: another series, and a
+# newer base.
 rm -rf "$t/repo/measurements"
 mkdir -p "$t/repo/measurements"
-fixture() {	# fixture BASE DIR SERIES_ID SUBLEVEL_DELTA: figures of that series on that base
-	local b=$1 dir=$2 sid=$3 delta=$4 v
-	v=$(BASE=$b "$ROOT/scripts/prepare-base.sh" >/dev/null && BASE=$b bash -c '. "$1/scripts/lib.sh"; base_version' sh "$ROOT") ||
-		die "send test: cannot prepare the $b base for its fixtures"
-	v=${v%.*}.$(( ${v##*.} + delta ))
-	python3 -m harness figures-fixture --table "$ROOT/$(BASE=$b base_conf cover_table)" "$t/repo/measurements/$dir" \
-		series_id="$sid" base_line="$b" base_version="$v" base_revision="$v-fixture" patches=1 ||
-		die "send test: cannot write the fixture $dir"
+# base_of BASE: "version revision" of that base as prepared
+base_of() { BASE=$1 "$ROOT/scripts/prepare-base.sh" >/dev/null && BASE=$1 bash -c '. "$1/scripts/lib.sh"; echo "$(base_version) $(base_revision)"' sh "$ROOT"; }
+read -r v61 r61 < <(base_of 6.1) || die "send test: cannot prepare the 6.1 base for its fixtures"
+read -r v612 r612 < <(base_of 6.12) || die "send test: cannot prepare the 6.12 base for its fixtures"
+older612=${v612%.*}.$(( ${v612##*.} - 1 ))
+newer612=${v612%.*}.$(( ${v612##*.} + 1 ))
+sid61=$(series_id)
+sid612=$(BASE=6.12 PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_id)
+fixture() {	# fixture BASE DIR SERIES_ID VERSION REVISION: figures of that series on that base
+	python3 -m harness figures-fixture --table "$ROOT/$(BASE=$1 base_conf cover_table)" "$t/repo/measurements/$2" \
+		series_id="$3" base_line="$1" base_version="$4" base_revision="$5" patches=1 ||
+		die "send test: cannot write the fixture $2"
 }
-fixture 6.1 linux-fixture-6.1-max-vhe "$(series_id)" -1
-fixture 6.1 linux-fixture-6.1-other-series-neoverse-n1-vhe 0123456789abcdef0123456789abcdef01234567 0
-fixture 6.12 linux-fixture-6.12-max-vhe "$(BASE=6.12 PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_id)" -1
-fixture 6.12 linux-fixture-6.12-newer-neoverse-n1-vhe "$(BASE=6.12 PATCHES=$ROOT/$(BASE=6.12 base_conf patches) series_id)" 1
+# (dpkg orders 6.1.192-0~fixture before every real revision of 6.1.192)
+fixture 6.1 linux-fixture-6.1-max-vhe "$sid61" "$v61" "$v61-0~fixture"
+fixture 6.1 linux-fixture-6.1-other-series-neoverse-n1-vhe 0123456789abcdef0123456789abcdef01234567 "$v61" "$r61"
+fixture 6.12 linux-fixture-6.12-max-vhe "$sid612" "$older612" "$older612-1~fixture"
+fixture 6.12 linux-fixture-6.12-newer-neoverse-n1-vhe "$sid612" "$newer612" "$newer612-1~fixture"
 
 step "send test: make send refusals and dry runs in a copy ($t/repo)"
 expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER"
@@ -84,22 +90,21 @@ else
 	info "ok   carry-recipients (kvmarm@lists.linux.dev, no stable@)"
 	pass=$((pass + 1))
 fi
-# measured_on NAME OUTBOX BASE: the cover letter names the fixture's older base and the
-# posting's own, and carries no decoy's table.
+# measured_on NAME OUTBOX 'MEASURED' 'POSTED': the cover letter names the fixture's older base
+# and the posting's own, and carries no decoy's table.
 measured_on() {
-	local name=$1 box=$2 b=$3 v cover
-	v=$(BASE=$b bash -c '. "$1/scripts/lib.sh"; base_version' sh "$ROOT")
+	local name=$1 box=$2 measured=$3 posted=$4 cover
 	cover=$(python3 -c 'import email, email.policy, sys; m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default); print(m.get_body().get_content())' "$box/0001.eml" | tr '\n' ' ' | tr -s ' ')
-	if [[ $cover == *"Measured on v${v%.*}.$(( ${v##*.} - 1 )) "*"this posting is based on v$v "* ]] &&
+	if [[ $cover == *"Measured on $measured with these patches; this posting is based on $posted "* ]] &&
 	   [[ $cover != *"The same under"* ]]; then
-		info "ok   $name (measured on v${v%.*}.$(( ${v##*.} - 1 )), posted on v$v; no decoy figures)"
+		info "ok   $name (measured on $measured, posted on $posted; no decoy figures)"
 		pass=$((pass + 1))
 	else
-		info "FAIL $name: $box/0001.eml does not say it was measured on v${v%.*}.$(( ${v##*.} - 1 )) and posted on v$v, or carries a decoy's table"
+		info "FAIL $name: $box/0001.eml does not say it was measured on $measured and posted on $posted, or carries a decoy's table"
 		fail=$((fail + 1))
 	fi
 }
-measured_on carry-measured-on "$out" 6.1
+measured_on carry-measured-on "$out" "v$v61 (Debian $v61-0~fixture)" "v$v61 (Debian $r61)"
 expect refuses-other-series FAIL 'figures of another series' SEND_FROM="$TESTER" TARGET=carry \
 	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.1-other-series-neoverse-n1-vhe"
 expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
@@ -115,7 +120,7 @@ else
 	info "ok   mainline-mails ([RFC PATCH 0/$nmainline], kvmarm@lists.linux.dev, no stable@)"
 	pass=$((pass + 1))
 fi
-measured_on mainline-measured-on "$mout" 6.12
+measured_on mainline-measured-on "$mout" "v$older612 (Debian $older612-1~fixture)" "v$v612 (Debian $r612)"
 expect refuses-newer-base FAIL "newer than this posting's base" SEND_FROM="$TESTER" TARGET=mainline \
 	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.12-newer-neoverse-n1-vhe"
 expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2

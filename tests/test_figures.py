@@ -157,12 +157,16 @@ class FixtureTest(TempFiles, unittest.TestCase):
         spec = mail.load_cover_table(os.path.join(ROOT, 'send', 'cover-table-mainline'))
         d = os.path.join(self.tmp, 'fx')
         figures.write_fixture(d, {'series_id': 'c' * 40, 'base_line': '6.12',
-                                  'base_version': '6.12.117', 'base_revision': 'x'}, spec)
+                                  'base_version': '6.12.117', 'base_revision': '6.12.117-1~deb12u1'}, spec)
         self.assertEqual(figures.check_recorded(d, 'c' * 40, '6.12', named=False), [])
         m = mail.load_measurements(d)
         text = mail.cover_sections(m, spec, mail.load_targets(os.path.join(ROOT, 'send', 'targets')),
-                                   'mainline', ROOT, posting=figures.Base('6.12', '6.12.118', 'y'))
-        self.assertIn('this posting is based on v6.12.118', ' '.join(text.split()))
+                                   'mainline', ROOT,
+                                   posting=figures.Base('6.12', '6.12.118', '6.12.118-1~deb12u1'))
+        self.assertIn('Measured on v6.12.117 (Debian 6.12.117-1~deb12u1) with these patches; this '
+                      'posting is based on v6.12.118 (Debian 6.12.118-1~deb12u1)', ' '.join(text.split()))
+        self.assertEqual(text.count('6.12.117-1~deb12u1'), 2)      # never broken at its hyphen
+        self.assertTrue(all(len(l) <= 76 for l in text.splitlines()))
         self.assertIn('fixture (not measured)', ' '.join(text.split()))
 
 
