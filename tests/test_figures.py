@@ -6,6 +6,7 @@ import unittest
 
 from harness import figures, mail
 from tests import TempFiles
+from tests.test_bases import read_base
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -171,16 +172,7 @@ class FixtureTest(TempFiles, unittest.TestCase):
 
 
 def _bases():
-    out = {}
-    for b in sorted(os.listdir(os.path.join(ROOT, 'bases'))):
-        conf = {}
-        with open(os.path.join(ROOT, 'bases', b), encoding='utf-8') as f:
-            for line in f:
-                if line.strip() and not line.startswith('#'):
-                    k, _, v = line.strip().partition(' ')
-                    conf[k] = v.strip()
-        out[b] = conf
-    return out
+    return {b: read_base(b) for b in sorted(os.listdir(os.path.join(ROOT, 'bases')))}
 
 
 def _series(patch_dir):
