@@ -134,15 +134,6 @@ matrix-one)
 	# ... and one more configuration of the matrix.
 	check_matrix
 	;;
-check-base)
-	# The part of 'make check' that is per base: series checks, main job, one more configuration.
-	prepare
-	"$S/check-patches.sh"
-	build_series
-	run_kernel "$series_obj" series
-	[ "${CHECK_MATRIX:-1}" = 1 ] || exit 0
-	check_matrix
-	;;
 compare)
 	# The benchmark steps run after the plan, on both kernels; one of them needs a 1GiB page.
 	[ "$HUGEPAGES_1G" -gt 0 ] 2>/dev/null || export HUGEPAGES_1G=1
@@ -164,6 +155,6 @@ compare)
 	exit "$rc"
 	;;
 *)
-	die "usage: run.sh series|check|check-base|build|boot|matrix-one|compare"
+	die "usage: run.sh series|check|build|boot|matrix-one|compare"
 	;;
 esac
