@@ -8,6 +8,7 @@ of its own series measured on the same base line (6.1, 6.12) at the same or an o
 sublevel/revision than the one it is based on: the cover letter then says both. Figures of
 another series, of another base line, or of a newer base than the posting's are refused.
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -38,7 +39,6 @@ def series_id(paths: Sequence[str]) -> str:
     """The series' identity: the patch ids of its patches, in order, hashed together."""
     if not paths:
         raise FiguresError('a series of no patches has no figures')
-    import hashlib
     h = hashlib.sha256()
     for p in paths:
         h.update(patch_id(p).encode() + b'\n')
