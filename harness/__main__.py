@@ -121,7 +121,7 @@ def cmd_mail_drop_signoffs(a):
 
 def cmd_mail_target(a):
     """Shell assignments for one target: its patch directory, the patches to send (those
-    of its series file that the target selects), subject prefix and own To:."""
+    of its series file that the target selects), subject prefix, own To: and what it does with the maintainers."""
     targets = mail.load_targets(a.targets)
     if a.target not in targets:
         raise mail.MailError(f"TARGET={a.target} is not one of: {', '.join(targets)} ({a.targets})")
@@ -130,6 +130,7 @@ def cmd_mail_target(a):
     print(f't_spec={shlex.quote(t.patches)}')
     print(f't_prefix={shlex.quote(t.prefix)}')
     print(f"t_to={shlex.quote(','.join(t.to))}")
+    print(f't_maintainers={shlex.quote(t.maintainers)}')
     print(f't_what={shlex.quote(t.what)}')
     return 0
 
@@ -145,7 +146,7 @@ def cmd_mail_select(a):
 
 
 def cmd_mail_recipients(a):
-    to, cc = mail.split_recipients(sys.stdin.read().splitlines(), a.own_to)
+    to, cc = mail.split_recipients(sys.stdin.read().splitlines(), a.mode)
     pats = _patterns(a)
     for kind, addrs in (('to', to), ('cc', cc)):
         for who in addrs:
@@ -204,7 +205,8 @@ def cmd_figures_fixture(a):
 def cmd_mail_outbox(a):
     for line in mail.envelope_lines(a.outbox):
         print(line)
-    x = mail.Expect(a.sender, a.patches, a.prefix, a.cover, a.require or [], a.forbid or [])
+    only = None if a.only is None else [x for x in a.only.split(',') if x.strip()]
+    x = mail.Expect(a.sender, a.patches, a.prefix, a.cover, a.require or [], a.forbid or [], only)
     problems = mail.check_outbox(a.outbox, x, _patterns(a))
     for p in problems:
         print(f'OUTBOX: {p}')
@@ -314,7 +316,7 @@ def main(argv=None):
     s.add_argument('--targets', default=os.path.join(ROOT, 'send', 'targets'))
     s = mail_parser('mail-select', cmd_mail_select); s.add_argument('spec')
     s = mail_parser('mail-recipients', cmd_mail_recipients)
-    s.add_argument('--own-to', action='store_true')
+    s.add_argument('--mode', choices=sorted(mail.MAINTAINER_MODES), default='to')
     s = mail_parser('mail-address', cmd_mail_address); s.add_argument('mail'); s.add_argument('rcpt')
     s.add_argument('--to'); s.add_argument('--cc')
     s = mail_parser('mail-cover', cmd_mail_cover)
@@ -345,6 +347,7 @@ def main(argv=None):
     s.add_argument('--sender', required=True); s.add_argument('--patches', type=int, required=True)
     s.add_argument('--prefix', required=True); s.add_argument('--cover', action='store_true')
     s.add_argument('--require', action='append'); s.add_argument('--forbid', action='append')
+    s.add_argument('--only', help='comma-separated: the only recipients allowed')
     s = sub.add_parser('plan-select', help='the plan lines of a list of names')
     s.add_argument('names'); s.add_argument('plans', nargs='+'); s.add_argument('--out', required=True)
     s.add_argument('--override', action='append', default=[],

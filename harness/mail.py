@@ -125,6 +125,14 @@ def drop_placeholder_signoffs(text: str, patterns: List[str]) -> str:
 
 # ---- targets ----------------------------------------------------------------------------
 
+# What a target does with get_maintainer.pl's recipients (send/targets, "maintainers").
+MAINTAINER_MODES = {
+    'to': "its maintainers in To:, reviewers and lists in Cc:",
+    'cc': "all of them in Cc:, after the target's own To:",
+    'asked': "none unless CC_MAINTAINERS=1 (then all in Cc:); TO= names who asked for it",
+}
+
+
 @dataclass
 class Target:
     name: str
@@ -132,6 +140,7 @@ class Target:
     patches: str
     prefix: str
     to: List[str]
+    maintainers: str
     what: str
 
 
@@ -139,10 +148,13 @@ def load_targets(path: str) -> Dict[str, Target]:
     targets = {}
     for n, line in _data_lines(path):
         parts = [x.strip() for x in line.split('|')]
-        if len(parts) != 6 or not all(parts[i] for i in (0, 1, 2, 3, 5)):
-            raise MailError(f'{path}:{n}: expected 6 fields separated by |: {line.strip()}')
+        if len(parts) != 7 or not all(parts[i] for i in (0, 1, 2, 3, 5, 6)):
+            raise MailError(f'{path}:{n}: expected 7 fields separated by |: {line.strip()}')
+        if parts[5] not in MAINTAINER_MODES:
+            raise MailError(f"{path}:{n}: maintainers '{parts[5]}' is not one of "
+                            f"{', '.join(MAINTAINER_MODES)}")
         targets[parts[0]] = Target(parts[0], parts[1], parts[2], parts[3],
-                                   [a for a in parts[4].split(',') if a.strip()], parts[5])
+                                   [a for a in parts[4].split(',') if a.strip()], parts[5], parts[6])
     return targets
 
 
@@ -161,9 +173,9 @@ def select_patches(spec: str, series: List[str]) -> List[str]:
 
 # ---- recipients (get_maintainer.pl --rolestats output) ----------------------------------
 
-def split_recipients(lines: List[str], own_to: bool) -> Tuple[List[str], List[str]]:
-    """get_maintainer.pl lines 'Name <addr> (role:...)' -> (to, cc): maintainers to To:
-    (unless the target has a To: of its own), everything else to Cc:."""
+def split_recipients(lines: List[str], mode: str) -> Tuple[List[str], List[str]]:
+    """get_maintainer.pl lines 'Name <addr> (role:...)' -> (to, cc): with mode 'to'
+    maintainers to To: and everything else to Cc:; with any other mode all to Cc:."""
     to, cc = [], []
     for line in lines:
         line = line.strip()
@@ -171,7 +183,7 @@ def split_recipients(lines: List[str], own_to: bool) -> Tuple[List[str], List[st
             continue
         m = re.match(r'^(.*?)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$', line)
         who, role = (m.group(1), m.group(2)) if m else (line, '')
-        (to if role.startswith('maintainer') and not own_to else cc).append(who)
+        (to if role.startswith('maintainer') and mode == 'to' else cc).append(who)
     return to, cc
 
 
@@ -376,6 +388,7 @@ class Expect:
     cover: bool
     required: List[str]
     forbidden: List[str]
+    only: Optional[List[str]] = None    # when set: no recipient beyond these
 
 
 def _addresses(msg, *headers) -> List[str]:
@@ -457,11 +470,18 @@ def check_outbox(outbox: str, x: Expect, patterns: List[str]) -> List[str]:
             if any(a.endswith('@' + d) for d in DEAD_LISTS):
                 problems.append(f'{name}: defunct list <{a}>')
         for r in x.required:
+            r = parse_identity(r)[1] or r
             if r.lower() not in rcpts:
                 problems.append(f'{name}: <{r}> is not a recipient')
         for r in x.forbidden:
             if r.lower() in rcpts:
                 problems.append(f'{name}: <{r}> must not be a recipient')
+        if x.only is not None:
+            allowed = {(parse_identity(a)[1] or a).lower() for a in x.only}
+            extra = sorted(set(rcpts) - allowed)
+            if extra:
+                problems.append(f'{name}: recipients beyond those asked for: ' +
+                                ', '.join(f'<{a}>' for a in extra))
         for t in TEMPLATE_TEXT:
             if t in text:
                 problems.append(f'{name}: template text "{t}" left in')

@@ -6,7 +6,9 @@
 #   SEND_FROM='Name <addr>'       the sender (default: git config user.name/user.email)
 #   V=N CHANGES=file              version of the posting (v2, ...: subject), and for N > 1 what
 #                                 changed since the last one (the cover letter says it)
-#   TO=a,b  CC=c,d                more recipients, besides get_maintainer.pl's
+#   TO=a,b  CC=c,d                more recipients, besides get_maintainer.pl's; TARGET=carry
+#                                 needs TO= (the distribution or vendor that asked for it)
+#   CC_MAINTAINERS=1              TARGET=carry: add get_maintainer.pl's recipients in Cc:
 #   MAINTAINERS_FILE=path         the MAINTAINERS to ask (default: Debian's linux-source-6.12)
 #   MEASUREMENTS='dir ...'        where to look for the 'make compare' figures of the cover
 #                                 letter (default: the last compare in build/, and
@@ -44,6 +46,13 @@ eval "$target_vars"
 [ "$PATCHES" = "$ROOT/$t_dir" ] ||
 	die "TARGET=$TARGET sends $t_dir/, but BASE=$BASE is the base of $(base_conf patches)/ (bases/$BASE); leave BASE unset"
 [ -d "$PATCHES" ] || die "TARGET=$TARGET sends $t_dir/, which does not exist in $ROOT"
+CC_MAINTAINERS=${CC_MAINTAINERS:-0}
+[[ $CC_MAINTAINERS =~ ^[01]$ ]] || die "CC_MAINTAINERS=$CC_MAINTAINERS: 1 adds the upstream maintainers and lists in Cc:, 0 (the default) does not"
+if [ "$t_maintainers" = asked ]; then
+	[ -n "${TO:-}" ] || die "TARGET=$TARGET is for the distribution or vendor that asked for it, not for upstream (which takes no 6.1 carry): name who gets it with TO=addr[,addr] (CC_MAINTAINERS=1 adds the upstream maintainers and lists in Cc:)"
+elif [ "$CC_MAINTAINERS" = 1 ]; then
+	die "CC_MAINTAINERS=1 is for TARGET=carry; TARGET=$TARGET always addresses get_maintainer.pl's recipients"
+fi
 mapfile -t series < <(series_patches)
 [ ${#series[@]} -gt 0 ] || die "$PATCHES/series lists no patch: nothing to send"
 n=$(printf '%s\n' "${series[@]}" | h mail-select "$t_spec") || exit 1
@@ -78,7 +87,7 @@ if [ -n "$upstream" ]; then
 	fp+=(--base="$upstream")
 	base_line="Base: Linux $base, commit ${upstream:0:12} (the base-commit: line at the end)."
 else
-	base_line="Base: v$base, Debian's $BASE_PACKAGE $(base_revision) (a"$'\n'"tarball without git history: hence no base-commit: line)."
+	base_line=$(echo "Base: v$base, Debian's $BASE_PACKAGE $(base_revision) (a tarball without git history: hence no base-commit: line)." | fmt -w 72)
 fi
 if [ "$n" -gt 1 ]; then
 	# The cover letter: the series' own words (the cover letter in the patch directory), then
@@ -141,17 +150,25 @@ else
 	[ -f "$getm" ] || getm=$tree/scripts/get_maintainer.pl
 fi
 info "recipients: $getm --mpath $MAINTAINERS_FILE --no-git --no-git-fallback"
-own_to=()
-[ -n "$t_to" ] && own_to=(--own-to)
+# send/targets "maintainers": to (maintainers in To:), cc (all in Cc:), asked (only with
+# CC_MAINTAINERS=1, then in Cc:)
+mode=$t_maintainers
+[ "$mode" = asked ] && mode=cc
+[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] &&
+	info "recipients: TO=$TO only (TARGET=$TARGET; CC_MAINTAINERS=1 adds get_maintainer.pl's in Cc:)"
 union=$work/recipients.all
 : >"$union"
 cover=
 for m in "${mails[@]}"; do
 	case $m in *0000-cover-letter.patch) cover=$m; continue ;; esac
+	if [ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ]; then
+		: >"$work/$m.rcpt"
+		continue
+	fi
 	(cd "$tree" && perl "$getm" --mpath "$MAINTAINERS_FILE" --no-git --no-git-fallback --nofixes \
 		--rolestats --no-tree "$work/mails/$m") >"$work/$m.getm" 2>"$work/$m.getm.err" ||
 		{ cat "$work/$m.getm.err" >&2; die "get_maintainer.pl failed on $m"; }
-	h mail-recipients "${own_to[@]}" <"$work/$m.getm" >"$work/$m.rcpt"
+	h mail-recipients --mode "$mode" <"$work/$m.getm" >"$work/$m.rcpt"
 	cat "$work/$m.rcpt" >>"$union"
 done
 [ -z "$cover" ] || awk '!seen[$0]++' "$union" >"$work/$cover.rcpt"
@@ -165,7 +182,11 @@ done
 step "send: dry run of ${#mails[@]} mail(s) through a local SMTP stand-in into $OUTBOX"
 start_outbox "$OUTBOX" "$work/smtp.port"
 trap 'kill $outbox_pid 2>/dev/null || true' EXIT
-se=(git send-email --from="$sender" --envelope-sender="$addr" --suppress-cc=self --thread
+# git send-email copies the people of each patch's trailers (Signed-off-by:, Reported-by:, ...)
+# into Cc:, except for a target for whoever asked for it without CC_MAINTAINERS=1.
+suppress=self
+[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] && suppress=all
+se=(git send-email --from="$sender" --envelope-sender="$addr" --suppress-cc="$suppress" --thread
     --no-chain-reply-to --8bit-encoding=UTF-8)
 if ! (cd "$tree" && "${se[@]}" --confirm=never --smtp-server=127.0.0.1 --smtp-server-port="$outbox_port" \
 		--smtp-encryption=none --no-smtp-auth "${mails[@]/#/$work/mails/}") \
@@ -182,11 +203,13 @@ prefix=$t_prefix
 [ "$V" -gt 1 ] && prefix+=" v$V"
 expect=(--sender "$addr" --patches "$n" --prefix "$prefix")
 [ "$n" -gt 1 ] && expect+=(--cover)
-IFS=, read -ra must <<<"$t_to"
-for a in "${must[@]}"; do expect+=(--require "$a"); done
+IFS=, read -ra must <<<"$t_to${TO:+,$TO}"
+for a in "${must[@]}"; do [ -n "${a// /}" ] && expect+=(--require "$a"); done
 # Only the stable target may reach stable@ (a Cc: stable in a carry reaches it without the
 # cover letter); the dead kvmarm list and placeholders are refused for every target.
 [ "$TARGET" = stable ] || expect+=(--forbid stable@vger.kernel.org)
+# A target for whoever asked for it reaches them and nobody else, unless CC_MAINTAINERS=1.
+[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] && expect+=(--only "$TO${CC:+,$CC}")
 info "MAINTAINERS used: $MAINTAINERS_FILE"
 if ! h mail-outbox "$OUTBOX" "${expect[@]}" | tee "$work/envelope.txt" | sed 's/^/    /'; then
 	die "the dry run's mails in $OUTBOX are not right (see the OUTBOX: lines above)"

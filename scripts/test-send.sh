@@ -18,6 +18,7 @@ mkdir -p "$t/repo"
 (cd "$ROOT" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | xargs -0 cp --parents -t "$t/repo")
 TESTER='Test Sender <test.sender@kvm-arm64-series-ci.dev>'
 PLACEHOLDER='Seed 11b0d8d3 maintainers <maintainers@users.noreply.h-seed-11b0d8d3.example>'
+DISTRO=debian-kernel@lists.debian.org	# who asked for the carry (TO=, which TARGET=carry needs)
 pass=0
 fail=0
 
@@ -70,9 +71,9 @@ fixture 6.12 linux-fixture-6.12-max-vhe "$sid612" "$older612" "$older612-1~fixtu
 fixture 6.12 linux-fixture-6.12-newer-neoverse-n1-vhe "$sid612" "$newer612" "$newer612-1~fixture"
 
 step "send test: make send refusals and dry runs in a copy ($t/repo)"
-expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER"
-expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-expect refuses-unsigned-patches FAIL "are not authored and signed off by the sender" SEND_FROM="$TESTER"
+expect refuses-placeholder-sender FAIL 'is a placeholder or reserved address' SEND_FROM="$PLACEHOLDER" TO=$DISTRO
+expect refuses-missing-sender FAIL 'no sender address' SEND_FROM= GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 TO=$DISTRO
+expect refuses-unsigned-patches FAIL "are not authored and signed off by the sender" SEND_FROM="$TESTER" TO=$DISTRO
 mv "$t/repo/patches-mainline" "$t/patches-mainline.away"
 expect refuses-missing-series FAIL 'sends patches-mainline/, which does not exist' SEND_FROM="$TESTER" TARGET=mainline
 mv "$t/patches-mainline.away" "$t/repo/patches-mainline"
@@ -81,14 +82,30 @@ expect refuses-bad-version FAIL 'V=x: the version is a number' SEND_FROM="$TESTE
 expect refuses-bad-send FAIL 'SEND=yes: 1 sends for real' SEND_FROM="$TESTER" SEND=yes
 expect refuses-unknown-target FAIL 'TARGET=next is not one of' SEND_FROM="$TESTER" TARGET=next
 MAKE_TARGET=resign expect resign OK "review the change" SEND_FROM="$TESTER"
-expect carry-dry-run OK "$((npatches + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=carry
+# The carry goes to whoever asked for it (TO=), and to nobody else unless CC_MAINTAINERS=1.
+expect refuses-carry-without-to FAIL 'is for the distribution or vendor that asked for it' SEND_FROM="$TESTER" TARGET=carry
+expect refuses-bad-cc-maintainers FAIL 'CC_MAINTAINERS=yes: 1 adds' SEND_FROM="$TESTER" TARGET=carry TO=$DISTRO CC_MAINTAINERS=yes
+expect carry-cc-maintainers OK "$((npatches + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=carry TO=$DISTRO CC_MAINTAINERS=1
 out=$t/build/outbox
-if grep -q 'stable@vger.kernel.org' "$out/envelope.tsv" || ! grep -q 'kvmarm@lists.linux.dev' "$out/envelope.tsv"; then
-	info "FAIL carry-recipients: stable@ reached, or kvmarm@lists.linux.dev missing ($out/envelope.tsv)"
-	fail=$((fail + 1))
-else
-	info "ok   carry-recipients (kvmarm@lists.linux.dev, no stable@)"
+# rcpts_of OUTBOX: every envelope recipient of every mail, one a line, sorted and unique
+rcpts_of() { cut -f3 "$1/envelope.tsv" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep . | sort -u; }
+# to_of OUTBOX: the addresses of every To: header
+to_of() { python3 -c 'import email, email.utils, glob, sys; print("\n".join(sorted({a.lower() for f in glob.glob(sys.argv[1] + "/*.eml") for _, a in email.utils.getaddresses(email.message_from_binary_file(open(f, "rb")).get_all("To", []))})))' "$1"; }
+if rcpts_of "$out" | grep -qx 'kvmarm@lists.linux.dev' && rcpts_of "$out" | grep -qx "$DISTRO" &&
+   ! rcpts_of "$out" | grep -qx 'stable@vger.kernel.org' && [ "$(to_of "$out")" = "$DISTRO" ]; then
+	info "ok   carry-cc-maintainers-recipients (To: $DISTRO only; kvmarm@lists.linux.dev in Cc:; no stable@)"
 	pass=$((pass + 1))
+else
+	info "FAIL carry-cc-maintainers-recipients: To: is not $DISTRO alone, kvmarm@lists.linux.dev is not in Cc:, or stable@ reached ($out)"
+	fail=$((fail + 1))
+fi
+expect carry-dry-run OK "$((npatches + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=carry TO=$DISTRO
+if [ "$(rcpts_of "$out")" = "$DISTRO" ] && [ "$(grep -c . "$out/envelope.tsv")" = "$((npatches + 1))" ]; then
+	info "ok   carry-recipients ($DISTRO alone, in every one of $((npatches + 1)) envelopes)"
+	pass=$((pass + 1))
+else
+	info "FAIL carry-recipients: the envelopes reach more or other than $DISTRO: $(rcpts_of "$out" | tr '\n' ' ') ($out/envelope.tsv)"
+	fail=$((fail + 1))
 fi
 # measured_on NAME OUTBOX 'MEASURED' 'POSTED': the cover letter names the fixture's older base
 # and the posting's own, and carries no decoy's table.
@@ -105,9 +122,10 @@ measured_on() {
 	fi
 }
 measured_on carry-measured-on "$out" "v$v61 (Debian $v61-0~fixture)" "v$v61 (Debian $r61)"
-expect refuses-other-series FAIL 'figures of another series' SEND_FROM="$TESTER" TARGET=carry \
+expect refuses-other-series FAIL 'figures of another series' SEND_FROM="$TESTER" TARGET=carry TO=$DISTRO \
 	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.1-other-series-neoverse-n1-vhe"
 expect stable-dry-run OK '1 mail(s) in' SEND_FROM="$TESTER" TARGET=stable
+expect refuses-cc-maintainers-for-stable FAIL 'CC_MAINTAINERS=1 is for TARGET=carry' SEND_FROM="$TESTER" TARGET=stable CC_MAINTAINERS=1
 # The mainline series (BASE=6.12, chosen by the target), re-signed the same way.
 MAKE_TARGET=resign expect resign-mainline OK "review the change" SEND_FROM="$TESTER" BASE=6.12
 expect mainline-dry-run OK "$((nmainline + 1)) mail(s) in" SEND_FROM="$TESTER" TARGET=mainline
@@ -123,9 +141,9 @@ fi
 measured_on mainline-measured-on "$mout" "v$older612 (Debian $older612-1~fixture)" "v$v612 (Debian $r612)"
 expect refuses-newer-base FAIL "newer than this posting's base" SEND_FROM="$TESTER" TARGET=mainline \
 	MEASUREMENTS="$t/repo/measurements/linux-fixture-6.12-newer-neoverse-n1-vhe"
-expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2
+expect refuses-v2-without-changes FAIL 'V=2: say what changed since v1' SEND_FROM="$TESTER" V=2 TO=$DISTRO
 printf -- '- patch 11: the detached table is freed by its own walk\n' >"$t/changes"
-expect carry-v2-dry-run OK "[PATCH 6.1 carry v2 00/$npatches]" SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes"
+expect carry-v2-dry-run OK "[PATCH 6.1 carry v2 00/$npatches]" SEND_FROM="$TESTER" TARGET=carry V=2 CHANGES="$t/changes" TO=$DISTRO
 # SEND=1 with a user's configuration (here: an SMTP server on 127.0.0.1, a second stand-in):
 # after its own dry run, the same mail goes out through the configured server.
 start_outbox "$t/server-outbox" "$t/server.port"

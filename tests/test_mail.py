@@ -80,7 +80,21 @@ class TargetsTest(unittest.TestCase):
         t = mail.load_targets(os.path.join(ROOT, 'send', 'targets'))
         self.assertEqual(t['stable'].to, ['stable@vger.kernel.org'])
         self.assertEqual(t['carry'].to, [])
-        self.assertIn('mainline', t)
+        # upstream takes no 6.1 carry: it goes to whoever asked (TO=), maintainers only if asked
+        self.assertEqual(t['carry'].maintainers, 'asked')
+        self.assertEqual(t['stable'].maintainers, 'cc')
+        self.assertEqual(t['mainline'].maintainers, 'to')
+
+    def test_bad_targets(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, 'targets')
+        for line, msg in (('a | p | all | PATCH | | to', 'expected 7 fields'),
+                          ('a | p | all | PATCH | | often | what', "maintainers 'often'"),
+                          ('a | p | all | PATCH | | | what', 'expected 7 fields')):
+            with open(path, 'w') as f:
+                f.write(line + '\n')
+            with self.assertRaisesRegex(mail.MailError, msg):
+                mail.load_targets(path)
 
     def test_select(self):
         s = ['a', 'b', 'c']
@@ -96,13 +110,14 @@ class TargetsTest(unittest.TestCase):
                  'Paolo Bonzini <pbonzini@redhat.com> (supporter:KERNEL VIRTUAL MACHINE (KVM))',
                  'kvmarm@lists.linux.dev (open list:KERNEL VIRTUAL MACHINE FOR ARM64 (KVM/arm64))',
                  'linux-kernel@vger.kernel.org (open list)', '']
-        to, cc = mail.split_recipients(lines, own_to=False)
+        to, cc = mail.split_recipients(lines, 'to')
         self.assertEqual(to, ['Marc Zyngier <maz@kernel.org>'])
         self.assertEqual(cc, ['Joey Gouly <joey.gouly@arm.com>', 'Paolo Bonzini <pbonzini@redhat.com>',
                               'kvmarm@lists.linux.dev', 'linux-kernel@vger.kernel.org'])
-        to, cc = mail.split_recipients(lines, own_to=True)
-        self.assertEqual(to, [])
-        self.assertEqual(len(cc), 5)
+        for mode in ('cc', 'asked'):
+            to, cc = mail.split_recipients(lines, mode)
+            self.assertEqual(to, [])
+            self.assertEqual(len(cc), 5)
 
 
 class AddressTest(unittest.TestCase):
@@ -258,6 +273,25 @@ class OutboxTest(unittest.TestCase):
         for what, fn in cases.items():
             self.assertNotEqual(self.problems(mutate(fn)), [], what)
         self.assertNotEqual(self.problems(good_series(), sender='other@corp.com'), [], 'envelope sender')
+
+    def test_only_the_recipients_asked_for(self):
+        # the carry without CC_MAINTAINERS=1: To: whoever asked, nobody else
+        self.x.required = ['Distro Kernel <kernel@distro.org>']
+        self.x.only = ['Distro Kernel <kernel@distro.org>']
+
+        def to_distro(m):
+            for h, _ in m:
+                h['To'] = 'Distro Kernel <kernel@distro.org>'
+                h.pop('Cc', None)
+            return m
+        self.assertEqual(self.problems(to_distro(good_series())), [])
+        m = to_distro(good_series())
+        m[2][0]['Cc'] = 'Ryan Roberts <ryan.roberts@arm.com>'     # a trailer's person copied
+        self.assertEqual(len(self.problems(m)), 1)
+        self.assertIn('recipients beyond those asked for: <ryan.roberts@arm.com>', self.problems(m)[0])
+        m = to_distro(good_series())
+        m[1][0]['To'] = 'Marc Zyngier <maz@kernel.org>'           # the asker missing, another To:
+        self.assertEqual(len(self.problems(m)), 2)
 
     def test_single_patch(self):
         x = mail.Expect('jane@kernel-dev.org', 1, 'PATCH 6.1.y', False, ['stable@vger.kernel.org'], [])
