@@ -264,6 +264,38 @@ def cmd_mutant_list(a):
     return 0
 
 
+def cmd_automut(a):
+    """Write the mechanical mutants of the series in a.tree (HEAD; one commit per patch of
+    a.series after a.base) into a.out, one patch each, plus index.tsv; print how many."""
+    from . import automut
+    series = [l.strip() for l in open(a.series, encoding='utf-8')
+              if l.strip() and not l.startswith('#')]
+    commits = automut._git(a.tree, 'rev-list', '--reverse', f'{a.base}..HEAD').split()
+    if len(commits) != len(series):
+        raise SystemExit(f'{a.tree}: {len(commits)} commits after the base, but {a.series} '
+                         f'lists {len(series)} patches: not the series tree')
+    patch_of = dict(zip(commits, series))
+    killers = a.killers.split() if a.killers else \
+        [f'kunit:{s}' for s in _suites(a.suites)]
+    ms = automut.sample(automut.generate(a.tree, a.base, a.files), a.per_file, a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    texts = {}
+    rows = []
+    for i, m in enumerate(ms, 1):
+        if m.path not in texts:
+            with open(os.path.join(a.tree, m.path), encoding='utf-8') as f:
+                texts[m.path] = f.read().split('\n')
+        stem = os.path.basename(m.path).replace('.', '-')
+        name = f'auto-{i:04d}-{stem}-{m.line}-{m.op}'
+        with open(os.path.join(a.out, name + '.patch'), 'w', encoding='utf-8') as f:
+            f.write(automut.patch_text(m, texts[m.path], patch_of[m.commit], killers, name))
+        rows.append(f'{name}\t{m.path}\t{m.line}\t{m.op}\t{patch_of[m.commit]}')
+    with open(os.path.join(a.out, 'index.tsv'), 'w', encoding='utf-8') as f:
+        f.write('\n'.join(['# name\tfile\tline\trule\tpatch'] + rows) + '\n')
+    print(len(ms))
+    return 0
+
+
 def cmd_mutant_plan(a):
     n = mutants.subset_plan(mutants.parse(a.mutant), a.plans, a.out)
     print(n)
@@ -360,6 +392,15 @@ def main(argv=None):
     s.set_defaults(fn=cmd_mutant_check)
     s = sub.add_parser('mutant-list'); s.add_argument('dir'); s.add_argument('--pattern', default='')
     s.set_defaults(fn=cmd_mutant_list)
+    s = sub.add_parser('automut', help='mechanical mutants of the series tree (harness/automut.py)')
+    s.add_argument('--tree', required=True); s.add_argument('--base', required=True)
+    s.add_argument('--series', required=True); s.add_argument('--out', required=True)
+    s.add_argument('--suites', help='KUnit suites file: every suite is a killer (default)')
+    s.add_argument('--killers', help='space-separated Killed-by: entries instead')
+    s.add_argument('--per-file', type=int, default=0, help='fixed-seed sample per file (0: all)')
+    s.add_argument('--seed', type=int, default=1)
+    s.add_argument('files', nargs='*')
+    s.set_defaults(fn=cmd_automut)
     s = sub.add_parser('mutant-plan'); s.add_argument('mutant'); s.add_argument('--out', required=True)
     s.add_argument('--plans', nargs='+', required=True); s.set_defaults(fn=cmd_mutant_plan)
     s = sub.add_parser('mutant-verdict'); s.add_argument('mutant'); s.add_argument('results')

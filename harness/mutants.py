@@ -11,7 +11,7 @@ from . import plan, results
 
 FIELDS = ('Breaks', 'Class', 'Mistake', 'Killed-by', 'Unobservable')
 CLASSES = ('revert', 'ordering', 'encoding', 'arithmetic', 'threshold', 'policy', 'feature',
-           'protocol', 'test')
+           'protocol', 'test', 'mechanical')
 
 
 class MutantError(Exception):
