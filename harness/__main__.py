@@ -5,7 +5,8 @@ import os
 import shlex
 import sys
 
-from . import compare, console, elfclosure, figures, mail, mutants, plan, results, treeversion
+from . import (compare, console, elfclosure, figures, mail, mutants, plan, results, treeversion,
+               userspace)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -296,6 +297,29 @@ def cmd_automut(a):
     return 0
 
 
+def cmd_userspace_tlbi(a):
+    """The series' TLBI range code in userspace (harness/userspace.py), then each mutant of
+    asm/tlbflush.h in a.mutants: exit 1 when the series fails, or when a mutant of the
+    catalogue (not Unobservable:, not mechanical) that changes the compiled code survives."""
+    from . import userspace
+    r = userspace.run_tree(a.tree)
+    print(f'series: {"passed" if r.ok else "FAILED"}: {r.detail}')
+    if not r.ok:
+        return 1
+    paths = [os.path.join(d, f) for d in a.mutants for f in sorted(os.listdir(d))
+             if f.endswith('.patch')]
+    mine = [p for p in paths if mutants.parse(p).files == [userspace.HEADER]]
+    bad, counts = 0, {}
+    for name, v, detail in userspace.judge(a.tree, mine):
+        m = mutants.parse(next(p for p in mine if os.path.basename(p) == name))
+        counts[v] = counts.get(v, 0) + 1
+        must = m.cls != 'mechanical' and not m.unobservable and v in ('survived', 'error')
+        bad += must
+        print(f"{'FAIL ' if must else ''}{v:10} {name}  {detail}")
+    print(', '.join(f'{n} {v}' for v, n in sorted(counts.items())) or 'no mutant of ' + userspace.HEADER)
+    return 1 if bad else 0
+
+
 def cmd_mutant_plan(a):
     n = mutants.subset_plan(mutants.parse(a.mutant), a.plans, a.out)
     print(n)
@@ -401,6 +425,9 @@ def main(argv=None):
     s.add_argument('--seed', type=int, default=1)
     s.add_argument('files', nargs='*')
     s.set_defaults(fn=cmd_automut)
+    s = sub.add_parser('userspace-tlbi', help='the TLBI range code in userspace, and its mutants')
+    s.add_argument('--tree', required=True); s.add_argument('--mutants', nargs='*', default=[])
+    s.set_defaults(fn=cmd_userspace_tlbi)
     s = sub.add_parser('mutant-plan'); s.add_argument('mutant'); s.add_argument('--out', required=True)
     s.add_argument('--plans', nargs='+', required=True); s.set_defaults(fn=cmd_mutant_plan)
     s = sub.add_parser('mutant-verdict'); s.add_argument('mutant'); s.add_argument('results')
@@ -409,7 +436,7 @@ def main(argv=None):
     try:
         return a.fn(a)
     except (plan.PlanError, treeversion.TreeError, mail.MailError, mutants.MutantError,
-            figures.FiguresError) as e:
+            figures.FiguresError, userspace.UserspaceError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     except OSError as e:

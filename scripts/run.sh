@@ -111,6 +111,8 @@ check)
 		stage "$b/base" deps env BASE="$b" "$S/prepare-base.sh"
 		stage "$b/series-checks" "$b/base" env BASE="$b" "$S/check-patches.sh"
 		stage "$b/kernel" "$b/base plans" env BASE="$b" "$S/run.sh" build
+		[ "$(BASE=$b base_conf userspace)" = - ] ||
+			stage "$b/userspace" "$b/kernel" env BASE="$b" "$S/userspace-tests.sh"
 		stage "$b/main-job" "$b/kernel" env BASE="$b" "$S/run.sh" boot
 		if [ "${CHECK_MATRIX:-1}" = 1 ]; then
 			stage "$b/matrix" "$b/kernel" env BASE="$b" "$S/run.sh" matrix-one

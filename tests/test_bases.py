@@ -6,7 +6,7 @@ from harness import mutants, plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = {'version', 'package', 'patches', 'plan', 'bench', 'known', 'suites', 'base_tests',
-        'measurements', 'build', 'check_matrix', 'mutants', 'cover_table'}
+        'measurements', 'build', 'check_matrix', 'mutants', 'cover_table', 'userspace'}
 
 
 def read_base(name):
