@@ -24,9 +24,20 @@ class UserspaceError(Exception):
     pass
 
 
-def span(text: str) -> Tuple[int, int]:
+S1 = 'static inline void __flush_tlb_range('
+
+
+def _end(lines: List[str], start: int, what: str) -> int:
+    end = next((i for i, l in enumerate(lines) if i > start and l == '}'), None)
+    if end is None:
+        raise UserspaceError(f'{HEADER}: {what} does not end')
+    return end
+
+
+def spans(text: str) -> List[Tuple[int, int]]:
     """(first, last) 1-based lines of the header that the program compiles: from the
-    definition of __TLBI_VADDR_RANGE() to the end of __tlbi_s2_range_request()."""
+    definition of __TLBI_VADDR_RANGE() to the end of __tlbi_s2_range_request(), and
+    __flush_tlb_range()."""
     lines = text.split('\n')
     first = next((i for i, l in enumerate(lines) if l.startswith(FIRST)), None)
     if first is None:
@@ -35,15 +46,20 @@ def span(text: str) -> Tuple[int, int]:
                   and not l.lstrip().startswith('*')), None)
     if start is None:
         raise UserspaceError(f'{HEADER}: no {LAST}) after {FIRST}): not the 6.1 series\' tlbflush.h')
-    end = next((i for i, l in enumerate(lines) if i > start and l == '}'), None)
-    if end is None:
-        raise UserspaceError(f'{HEADER}: {LAST}) does not end')
-    return first + 1, end + 1
+    s1 = next((i for i, l in enumerate(lines) if l.startswith(S1)), None)
+    if s1 is None:
+        raise UserspaceError(f'{HEADER}: no "{S1}": not the 6.1 series\' tlbflush.h')
+    return [(first + 1, _end(lines, start, LAST + ')') + 1),
+            (s1 + 1, _end(lines, s1, S1 + ')') + 1)]
+
+
+def span(text: str) -> Tuple[int, int]:
+    return spans(text)[0]
 
 
 def extract(text: str) -> str:
-    first, last = span(text)
-    return '\n'.join(text.split('\n')[first - 1:last]) + '\n'
+    lines = text.split('\n')
+    return ''.join('\n'.join(lines[a - 1:b]) + '\n' for a, b in spans(text))
 
 
 @dataclass
@@ -109,7 +125,7 @@ def judge(tree: str, patches: List[str]) -> List[Tuple[str, str, str]]:
     other-file (not a tlbflush.h mutant) or error (does not apply)."""
     with open(os.path.join(tree, HEADER), encoding='utf-8') as f:
         text = f.read()
-    first, last = span(text)
+    where = ', '.join(f'{a}-{b}' for a, b in spans(text))
     work = tempfile.mkdtemp(prefix='tlbi-userspace-')
     out = []
     try:
@@ -129,7 +145,7 @@ def judge(tree: str, patches: List[str]) -> List[Tuple[str, str, str]]:
                 out.append((name, 'error', 'does not apply'))
                 continue
             if extract(mutated) == extract(text):
-                out.append((name, 'outside', f'changes nothing in lines {first}-{last}'))
+                out.append((name, 'outside', f'changes nothing in lines {where}'))
                 continue
             r = run_text(mutated, work, timeout)
             out.append((name, 'killed' if r.built and not r.ok else

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The 6.1 series' pure TLBI range code, run in userspace: the part of
+ * The 6.1 series' pure TLBI range code, run in userspace: the parts of
  * arch/arm64/include/asm/tlbflush.h from __TLBI_VADDR_RANGE() to
- * __tlbi_s2_range_request(), cut out of the tree under test by
+ * __tlbi_s2_range_request(), and __flush_tlb_range(), cut out of the tree under test by
  * harness/userspace.py (never a copy kept here), compiled against the shim
  * below for one granule (-DPAGE_SHIFT=12, 14 or 16) and checked against an
  * oracle written from the architecture (Arm ARM, TLBI RIPAS2E1IS / IPAS2E1IS
@@ -24,6 +24,7 @@
 /* ---- the shim: what the cut-out code uses from the rest of the kernel ---- */
 typedef uint64_t u64;
 typedef uint64_t phys_addr_t;
+#undef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
 #define PTRS_PER_PTE (1 << (PAGE_SHIFT - 3))
@@ -40,24 +41,44 @@ static unsigned long get_trans_granule(void)
 }
 
 /* Every TLBI the cut-out code issues is recorded, not executed. */
-struct tlbi { bool range; u64 operand; };
+struct tlbi { const char *op; bool range; u64 operand; int level; };
 static struct tlbi issued[16384];
 static int nissued;
 static bool overflow;
-#define __tlbi(op, arg) record(#op, (arg))
-static void record(const char *op, u64 arg)
+static int whole_asid, syncs;
+static void record(const char *op, u64 arg, int level)
 {
 	if (nissued == (int)(sizeof(issued) / sizeof(issued[0]))) {
 		overflow = true;
 		return;
 	}
-	issued[nissued].range = !strcmp(op, "ripas2e1is");
-	if (!issued[nissued].range && strcmp(op, "ipas2e1is")) {
-		fprintf(stderr, "unexpected TLBI %s\n", op);
-		exit(2);
-	}
+	issued[nissued].op = op;
+	issued[nissued].range = op[0] == 'r';
+	issued[nissued].level = level;
 	issued[nissued++].operand = arg;
 }
+#define __tlbi(op, arg) record(#op, (arg), -1)
+
+/* Stage 1 (__flush_tlb_range()): what it uses, from the architecture and the
+ * kernel's definitions of the operand (VA[55:12] in bits 43:0, ASID in 63:48;
+ * with KPTI every user invalidation is repeated for the user ASID, bit 48). */
+struct mm_struct { u64 asid; };
+struct vm_area_struct { struct mm_struct *vm_mm; };
+static bool has_range, kpti;
+#define USER_ASID_FLAG (1ULL << 48)
+#define system_supports_tlb_range() (has_range)
+#define ASID(mm) ((mm)->asid)
+#define dsb(x) do { } while (0)
+#define round_down(x, y) ((x) & ~((__typeof__(x))(y) - 1))
+#define round_up(x, y) ((((x) - 1) | ((__typeof__(x))(y) - 1)) + 1)
+#define __TLBI_VADDR(addr, asid) \
+	((((u64)(addr) >> 12) & GENMASK_ULL(43, 0)) | ((u64)(asid) << 48))
+#define __tlbi_level(op, arg, level) record(#op, (arg), (level))
+#define __tlbi_user_level(op, arg, level) \
+	do { if (kpti) record(#op, (arg) | USER_ASID_FLAG, (level)); } while (0)
+#define __tlbi_user(op, arg) do { if (kpti) record(#op, (arg) | USER_ASID_FLAG, -1); } while (0)
+static void flush_tlb_mm(struct mm_struct *mm) { (void)mm; whole_asid++; }
+static void __tlbi_sync_s1ish(void) { syncs++; }
 
 #include EXTRACTED
 
@@ -108,6 +129,11 @@ static void check_issued(u64 ipa, unsigned long pages, bool use_range)
 	for (i = 0; i < nissued; i++) {
 		u64 op = issued[i].operand, base, n;
 
+		if (strcmp(issued[i].op, issued[i].range ? "ripas2e1is" : "ipas2e1is")) {
+			FAIL("ipa %#llx pages %lu: a stage-2 invalidation issued %s",
+			     (unsigned long long)ipa, pages, issued[i].op);
+			return;
+		}
 		if (!issued[i].range) {
 			base = op << 12;	/* IPAS2E1IS: IPA[55:12], any granule */
 			n = 1;
@@ -278,6 +304,117 @@ static void check_iter(u64 start, unsigned long pages, unsigned long stride, boo
 		     pages, stride, n);
 }
 
+/*
+ * Stage 1: __flush_tlb_range(vma, start, end, stride, last_level, level) with
+ * and without FEAT_TLBIRANGE and KPTI. Expected, from its documented bounds:
+ * the whole ASID alone (flush_tlb_mm()) for MAX_TLBI_OPS strides or more
+ * without range operations or more than MAX_TLBI_RANGE_PAGES pages;
+ * otherwise [start, end) rounded out to the stride, covered exactly, in
+ * address order, each operation a last-level one (VALE1IS, RVALE1IS) when
+ * last_level says so, for the mm's ASID, with the level hint, repeated for
+ * the user ASID under KPTI, as many as the policy allows, then one sync.
+ */
+static void check_s1(unsigned long start, unsigned long end, unsigned long stride,
+		     bool last_level, int level)
+{
+	struct mm_struct mm = { .asid = 0x1234 };
+	struct vm_area_struct vma = { .vm_mm = &mm };
+	unsigned long s = start & ~(stride - 1), e = (end + stride - 1) & ~(stride - 1);
+	unsigned long pages = (e - s) >> PAGE_SHIFT, stride_pages = stride >> PAGE_SHIFT;
+	bool whole = (!has_range && (e - s) >= max_ops * stride) || pages > max_range_pages;
+	int copies = kpti ? 2 : 1, i, want;
+	u64 next = s;
+
+	nissued = whole_asid = syncs = 0;
+	overflow = false;
+	__flush_tlb_range(&vma, start, end, stride, last_level, level);
+	if (overflow) {
+		FAIL("s1 %#lx-%#lx stride %#lx: more than 16384 TLBIs", start, end, stride);
+		return;
+	}
+	if (whole) {
+		if (whole_asid != 1 || nissued)
+			FAIL("s1 %#lx-%#lx stride %#lx range %d: %d whole-ASID and %d TLBIs, expected the whole ASID alone",
+			     start, end, stride, has_range, whole_asid, nissued);
+		return;
+	}
+	want = has_range ? expected_ops(pages, true) : (int)(pages / stride_pages);
+	if (whole_asid || syncs != 1 || nissued != want * copies) {
+		FAIL("s1 %#lx-%#lx stride %#lx range %d kpti %d: %d whole-ASID, %d syncs, %d TLBIs, expected 0, 1, %d",
+		     start, end, stride, has_range, kpti, whole_asid, syncs, nissued, want * copies);
+		return;
+	}
+	for (i = 0; i < nissued; i += copies) {
+		struct tlbi *t = &issued[i];
+		u64 op = t->operand, base, n;
+		const char *name = t->range ? (last_level ? "rvale1is" : "rvae1is") :
+					     (last_level ? "vale1is" : "vae1is");
+
+		if (strcmp(t->op, name) || (op >> 48) != mm.asid ||
+		    (kpti && (strcmp(t[1].op, name) || t[1].operand != (op | USER_ASID_FLAG)))) {
+			FAIL("s1 %#lx-%#lx: TLBI %d is %s operand %#llx, expected %s for ASID %#llx%s",
+			     start, end, i, t->op, (unsigned long long)op, name,
+			     (unsigned long long)mm.asid, kpti ? " and its user copy" : "");
+			return;
+		}
+		if (t->range) {
+			unsigned tg = (op >> 46) & 3, scale = (op >> 44) & 3;
+			unsigned num = (op >> 39) & 31, ttl = (op >> 37) & 3;
+
+			if (!has_range || tg != get_trans_granule() || ttl != (unsigned)(level & 3)) {
+				FAIL("s1 range operand %#llx: TG %u TTL %u (level %d)",
+				     (unsigned long long)op, tg, ttl, level);
+				return;
+			}
+			base = (op & GENMASK_ULL(36, 0)) << PAGE_SHIFT;
+			n = (u64)(num + 1) << (5 * scale + 1 + PAGE_SHIFT);
+		} else {
+			if (t->level != level) {
+				FAIL("s1 %#lx-%#lx: level hint %d, expected %d", start, end, t->level, level);
+				return;
+			}
+			base = (op & GENMASK_ULL(43, 0)) << 12;
+			n = stride;
+		}
+		if (base != (next & GENMASK_ULL(55, 0))) {
+			FAIL("s1 %#lx-%#lx stride %#lx range %d: TLBI %d at %#llx, expected %#llx",
+			     start, end, stride, has_range, i, (unsigned long long)base,
+			     (unsigned long long)next);
+			return;
+		}
+		next += n;
+	}
+	if (next != e)
+		FAIL("s1 %#lx-%#lx stride %#lx range %d: covered up to %#llx, expected %#lx",
+		     start, end, stride, has_range, (unsigned long long)next, e);
+}
+
+static void check_stage1(void)
+{
+	static const unsigned long bases[] = { 0x400000, 0xffff80000000UL };
+	unsigned int r, k, b, l, st;
+
+	for (r = 0; r < 2; r++)
+	for (k = 0; k < 2; k++)
+	for (b = 0; b < 2; b++)
+	for (st = 0; st < 2; st++) {
+		unsigned long stride = st ? PAGE_SIZE << (PAGE_SHIFT - 3) : PAGE_SIZE;
+		unsigned long n;
+
+		has_range = r;
+		kpti = k;
+		for (n = 1; n <= 2 * max_ops + 3; n += n < 40 ? 1 : 29)
+			for (l = 0; l < 4; l++) {
+				unsigned long start = bases[b] + (l & 1) * 123;
+
+				check_s1(start, start + n * stride - (l & 1) * 123, stride,
+					 l & 2, st ? 2 : 3);
+			}
+		check_s1(bases[b], bases[b] + (max_range_pages << PAGE_SHIFT), PAGE_SIZE, true, 0);
+		check_s1(bases[b], bases[b] + ((max_range_pages + 1) << PAGE_SHIFT), PAGE_SIZE, true, 0);
+	}
+}
+
 int main(void)
 {
 	static const u64 ipas[] = { 0, 1ULL << 30, 0xffff00000000ULL & ~(PAGE_SIZE - 1) };
@@ -308,6 +445,7 @@ int main(void)
 			check_range(ipas[i], 1 + x % max_range_pages, true);
 		}
 	}
+	check_stage1();
 	for (s = 0; s < 3; s++) {
 		unsigned long stride = PAGE_SIZE << (s * (PAGE_SHIFT - 3));	/* page, block, 2 levels up */
 
