@@ -269,8 +269,7 @@ def cmd_automut(a):
     """Write the mechanical mutants of the series in a.tree (HEAD; one commit per patch of
     a.series after a.base) into a.out, one patch each, plus index.tsv; print how many."""
     from . import automut
-    series = [l.strip() for l in open(a.series, encoding='utf-8')
-              if l.strip() and not l.startswith('#')]
+    series = _suites(a.series)      # (the same file format: one name a line, # comments)
     commits = automut._git(a.tree, 'rev-list', '--reverse', f'{a.base}..HEAD').split()
     if len(commits) != len(series):
         raise SystemExit(f'{a.tree}: {len(commits)} commits after the base, but {a.series} '
@@ -301,17 +300,16 @@ def cmd_userspace_tlbi(a):
     """The series' TLBI range code in userspace (harness/userspace.py), then each mutant of
     asm/tlbflush.h in a.mutants: exit 1 when the series fails, or when a mutant of the
     catalogue (not Unobservable:, not mechanical) that changes the compiled code survives."""
-    from . import userspace
     r = userspace.run_tree(a.tree)
     print(f'series: {"passed" if r.ok else "FAILED"}: {r.detail}')
     if not r.ok:
         return 1
-    paths = [os.path.join(d, f) for d in a.mutants for f in sorted(os.listdir(d))
-             if f.endswith('.patch')]
-    mine = [p for p in paths if mutants.parse(p).files == [userspace.HEADER]]
+    parsed = [mutants.parse(os.path.join(d, f)) for d in a.mutants for f in sorted(os.listdir(d))
+              if f.endswith('.patch')]
+    mine = {m.name: m for m in parsed if m.files == [userspace.HEADER]}
     bad, counts = 0, {}
-    for name, v, detail in userspace.judge(a.tree, mine):
-        m = mutants.parse(next(p for p in mine if os.path.basename(p) == name))
+    for name, v, detail in userspace.judge(a.tree, [m.path for m in mine.values()]):
+        m = mine[name]
         counts[v] = counts.get(v, 0) + 1
         must = m.cls != 'mechanical' and not m.unobservable and v in ('survived', 'error')
         bad += must

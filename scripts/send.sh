@@ -53,6 +53,9 @@ if [ "$t_maintainers" = asked ]; then
 elif [ "$CC_MAINTAINERS" = 1 ]; then
 	die "CC_MAINTAINERS=1 is for TARGET=carry; TARGET=$TARGET always addresses get_maintainer.pl's recipients"
 fi
+# Whoever asked for it (TO=, CC=) and nobody else: an 'asked' target without CC_MAINTAINERS=1.
+asker_only=0
+[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] && asker_only=1
 mapfile -t series < <(series_patches)
 [ ${#series[@]} -gt 0 ] || die "$PATCHES/series lists no patch: nothing to send"
 n=$(printf '%s\n' "${series[@]}" | h mail-select "$t_spec") || exit 1
@@ -154,14 +157,14 @@ info "recipients: $getm --mpath $MAINTAINERS_FILE --no-git --no-git-fallback"
 # CC_MAINTAINERS=1, then in Cc:)
 mode=$t_maintainers
 [ "$mode" = asked ] && mode=cc
-[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] &&
+[ "$asker_only" = 1 ] &&
 	info "recipients: TO=$TO only (TARGET=$TARGET; CC_MAINTAINERS=1 adds get_maintainer.pl's in Cc:)"
 union=$work/recipients.all
 : >"$union"
 cover=
 for m in "${mails[@]}"; do
 	case $m in *0000-cover-letter.patch) cover=$m; continue ;; esac
-	if [ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ]; then
+	if [ "$asker_only" = 1 ]; then
 		: >"$work/$m.rcpt"
 		continue
 	fi
@@ -185,7 +188,7 @@ trap 'kill $outbox_pid 2>/dev/null || true' EXIT
 # git send-email copies the people of each patch's trailers (Signed-off-by:, Reported-by:, ...)
 # into Cc:, except for a target for whoever asked for it without CC_MAINTAINERS=1.
 suppress=self
-[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] && suppress=all
+[ "$asker_only" = 1 ] && suppress=all
 se=(git send-email --from="$sender" --envelope-sender="$addr" --suppress-cc="$suppress" --thread
     --no-chain-reply-to --8bit-encoding=UTF-8)
 if ! (cd "$tree" && "${se[@]}" --confirm=never --smtp-server=127.0.0.1 --smtp-server-port="$outbox_port" \
@@ -209,7 +212,7 @@ for a in "${must[@]}"; do [ -n "${a// /}" ] && expect+=(--require "$a"); done
 # cover letter); the dead kvmarm list and placeholders are refused for every target.
 [ "$TARGET" = stable ] || expect+=(--forbid stable@vger.kernel.org)
 # A target for whoever asked for it reaches them and nobody else, unless CC_MAINTAINERS=1.
-[ "$t_maintainers" = asked ] && [ "$CC_MAINTAINERS" = 0 ] && expect+=(--only "$TO${CC:+,$CC}")
+[ "$asker_only" = 1 ] && expect+=(--only "$TO${CC:+,$CC}")
 info "MAINTAINERS used: $MAINTAINERS_FILE"
 if ! h mail-outbox "$OUTBOX" "${expect[@]}" | tee "$work/envelope.txt" | sed 's/^/    /'; then
 	die "the dry run's mails in $OUTBOX are not right (see the OUTBOX: lines above)"
