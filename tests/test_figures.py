@@ -192,8 +192,6 @@ class CommittedFiguresTest(unittest.TestCase):
         for b, c in bases.items():
             mdir = os.path.join(ROOT, c['measurements'])
             for name in sorted(os.listdir(mdir)):
-                if name == 'superseded':        # figures of earlier versions of a series, kept
-                    continue                    # for what README says of them; never sent
                 d = os.path.join(mdir, name)
                 with open(os.path.join(d, 'meta.json'), encoding='utf-8') as f:
                     meta = json.load(f)
