@@ -84,8 +84,9 @@ unit_tests() {
 		{ cat "$BUILD/logs/unit-tests.log" >&2; die "harness unit tests failed (log: $BUILD/logs/unit-tests.log)"; }
 	tail -n 3 "$BUILD/logs/unit-tests.log" | sed 's/^/    /'
 	# The deps stage installed what every test needs: here a skip would pass a test that never ran.
-	if grep -q ' \.\.\. skipped' "$BUILD/logs/unit-tests.log"; then
-		grep ' \.\.\. skipped' "$BUILD/logs/unit-tests.log" | sed 's/^/    /' >&2
+	local skipped
+	if skipped=$(grep ' \.\.\. skipped' "$BUILD/logs/unit-tests.log"); then
+		sed 's/^/    /' <<<"$skipped" >&2
 		die "harness unit tests skipped after the deps stage installed their tools (log: $BUILD/logs/unit-tests.log)"
 	fi
 }
