@@ -36,7 +36,7 @@ mutants:
 matrix:
 	@$(S)/matrix.sh
 
-# Mailing the series (README "Sending"): a dry run into build/outbox unless SEND=1.
+# Mailing the series (docs/sending.md): a dry run into build/outbox unless SEND=1.
 send:
 	@$(S)/send.sh
 resign:

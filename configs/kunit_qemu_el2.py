@@ -1,5 +1,5 @@
 # kunit.py --qemu_config for arm64 at EL2: KVM initialises (VHE) in the kernel that runs the suites.
-# Usage (from a 6.1.y tree with the series): see README.md, "KUnit the kunit.py way".
+# Usage (from a 6.1.y tree with the series): docs/series-mainline.md, "KUnit the kunit.py way" (the 6.1 recipe).
 from ..qemu_config import QemuArchParams
 
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
