@@ -37,8 +37,8 @@ run_kernel() {	# run_kernel OBJ LABEL [report args]: boot, then report; returns 
 }
 
 # check_matrix: after the main job, one more configuration of plan/matrix/configurations
-# (bases/*: check_matrix; 'rotate' picks one by the commit checked, README "Configurations:
-# make matrix").
+# (bases/*: check_matrix; 'rotate' picks one by the commit checked, docs/measuring.md
+# "Configurations: make matrix").
 check_matrix() {
 	local pick others commit
 	pick=$(base_conf check_matrix)
