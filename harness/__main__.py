@@ -255,13 +255,15 @@ def cmd_mutant_check(a):
 
 
 def cmd_mutant_list(a):
-    """One line per mutant matching the pattern: name<TAB>selftests|kernel<TAB>unobservable reason"""
+    """One line per mutant matching the pattern: name<TAB>selftests|kernel<TAB>unobservable
+    reason (in a run of the configuration a.config: VAR=value ...)"""
     import fnmatch
+    config = dict(c.partition('=')[::2] for c in a.config)
     for m in mutants.load_dir(a.dir):
         if not any(fnmatch.fnmatch(m.name, f'*{pat}*') for pat in a.pattern.split(',')):
             continue
         print(f"{m.name}\t{'selftests' if m.touches_selftests else 'kernel'}\t"
-              f"{m.unobservable or ''}")
+              f"{mutants.unobservable_in(m, config) or ''}")
     return 0
 
 
@@ -413,6 +415,7 @@ def main(argv=None):
     s.add_argument('--suites', required=True); s.add_argument('--plans', nargs='+', required=True)
     s.set_defaults(fn=cmd_mutant_check)
     s = sub.add_parser('mutant-list'); s.add_argument('dir'); s.add_argument('--pattern', default='')
+    s.add_argument('--config', nargs='*', default=[], help='the run: QEMU_CPU=... KVM_MODE=... PAGE_SIZE=...')
     s.set_defaults(fn=cmd_mutant_list)
     s = sub.add_parser('automut', help='mechanical mutants of the series tree (harness/automut.py)')
     s.add_argument('--tree', required=True); s.add_argument('--base', required=True)

@@ -9,7 +9,9 @@ from typing import Dict, List, Optional
 
 from . import plan, results
 
-FIELDS = ('Breaks', 'Class', 'Mistake', 'Killed-by', 'Unobservable')
+FIELDS = ('Breaks', 'Class', 'Mistake', 'Killed-by', 'Unobservable', 'Observable-with')
+# What an Observable-with: condition may name: the run's configuration (scripts/lib.sh).
+CONFIG_VARS = ('QEMU_CPU', 'KVM_MODE', 'PAGE_SIZE')
 CLASSES = ('revert', 'ordering', 'encoding', 'arithmetic', 'threshold', 'policy', 'feature',
            'protocol', 'test', 'mechanical')
 
@@ -29,6 +31,8 @@ class Mutant:
     killers: List[str]
     unobservable: Optional[str] = None
     files: List[str] = field(default_factory=list)
+    # VAR=value conditions of the run's configuration without which no test can kill it
+    observable_with: List[str] = field(default_factory=list)
 
     @property
     def touches_selftests(self) -> bool:
@@ -64,7 +68,20 @@ def parse(path: str) -> Mutant:
     if not files:
         raise MutantError(f'{path}: no diff')
     return Mutant(path, name, subject, values['Breaks'], values['Class'], values['Mistake'],
-                  values['Killed-by'].split(), values.get('Unobservable'), files)
+                  values['Killed-by'].split(), values.get('Unobservable'), files,
+                  values.get('Observable-with', '').split())
+
+
+def unobservable_in(m: Mutant, config: Dict[str, str]) -> Optional[str]:
+    """Why m cannot be killed in a run of this configuration (VAR -> value), or None: its
+    Unobservable: reason, or the first Observable-with: condition the run does not meet."""
+    if m.unobservable:
+        return m.unobservable
+    for cond in m.observable_with:
+        var, _, want = cond.partition('=')
+        if config.get(var) != want:
+            return f'observable only with {cond} (this run: {var}={config.get(var, "unset")})'
+    return None
 
 
 def load_dir(d: str) -> List[Mutant]:
@@ -79,6 +96,11 @@ def check(mutants: List[Mutant], series: List[str], plans: List[str], suites: Li
     for m in mutants:
         if m.breaks not in series:
             problems.append(f'{m.name}: Breaks: {m.breaks} is not in the series')
+        for cond in m.observable_with:
+            var, eq, want = cond.partition('=')
+            if var not in CONFIG_VARS or not eq or not want:
+                problems.append(f'{m.name}: Observable-with: {cond} is not VAR=value with VAR one '
+                                f'of {", ".join(CONFIG_VARS)}')
         for k in m.killers:
             kind, _, what = k.partition(':')
             if kind == 'kunit' and what.split('.')[0] in suites:

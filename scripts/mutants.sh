@@ -5,7 +5,8 @@
 # Each is built in one mutant tree and object directory (incremental, ccache), booted with
 # the KUnit suites and only the plan lines it names, and judged: killed when a test fails.
 # Prints "mutant | expected killer | result" and "N of M killed"; exit status 1 when one
-# survives (or cannot be run). A mutant whose header says "Unobservable:" is listed with the
+# survives (or cannot be run). A mutant whose header says "Unobservable:", or whose
+# "Observable-with: VAR=value" this run's configuration does not meet, is listed with the
 # reason and not run: never counted as killed.
 #   MUTANTS=pat[,pat]   only the mutants whose file name contains one of the patterns
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +23,8 @@ h() { python3 -m harness "$@"; }
 h mutant-check "$MUTANTS_DIR" --series "$PATCHES/series" --suites "$SUITES" \
 	--plans "$PLAN" "$BENCH_PLAN" ||
 	die "the mutant catalogue $MUTANTS_DIR has problems (listed above)"
-mapfile -t list < <(h mutant-list "$MUTANTS_DIR" --pattern "${MUTANTS:-}")
+mapfile -t list < <(h mutant-list "$MUTANTS_DIR" --pattern "${MUTANTS:-}" \
+	--config QEMU_CPU="$QEMU_CPU" KVM_MODE="$KVM_MODE" PAGE_SIZE="$PAGE_SIZE")
 [ ${#list[@]} -gt 0 ] || die "no mutant in $MUTANTS_DIR matches MUTANTS=${MUTANTS:-}"
 
 # The series itself, built and tested first: a mutant is only judged against a green series.

@@ -44,6 +44,28 @@ class MutantTest(TempFiles, unittest.TestCase):
         m = mutants.parse(self.write('02-y.patch', PATCH.format(extra='Unobservable: a barrier\n')))
         self.assertEqual(m.unobservable, 'a barrier')
 
+    def test_observable_with(self):
+        """A mutant only some configurations can kill is not run (never counted) in the others."""
+        m = mutants.parse(self.write('04-w.patch', PATCH.format(
+            extra='Observable-with: QEMU_CPU=neoverse-n1 PAGE_SIZE=4k\n')))
+        self.assertEqual(m.observable_with, ['QEMU_CPU=neoverse-n1', 'PAGE_SIZE=4k'])
+        self.assertIsNone(mutants.unobservable_in(m, {'QEMU_CPU': 'neoverse-n1', 'PAGE_SIZE': '4k'}))
+        self.assertEqual(mutants.unobservable_in(m, {'QEMU_CPU': 'max', 'PAGE_SIZE': '4k'}),
+                         'observable only with QEMU_CPU=neoverse-n1 (this run: QEMU_CPU=max)')
+        self.assertIn('PAGE_SIZE=4k (this run: PAGE_SIZE=16k)',
+                      mutants.unobservable_in(m, {'QEMU_CPU': 'neoverse-n1', 'PAGE_SIZE': '16k'}))
+        self.assertIn('this run: QEMU_CPU=unset', mutants.unobservable_in(m, {}))
+        plain = mutants.parse(self.write('05-v.patch', PATCH.format(extra='')))
+        self.assertIsNone(mutants.unobservable_in(plain, {}))
+        series = ['0011-KVM-arm64-Install-the-block-first-when-coalescing-a-.patch']
+        plans = [os.path.join(ROOT, 'plan', 'kvm.plan')]
+        self.assertEqual(mutants.check([m, plain], series, plans, ['kvm_pgtable']), [])
+        for bad in ('QEMU_GPU=max', 'QEMU_CPU', 'QEMU_CPU='):
+            b = mutants.parse(self.write('06-u.patch', PATCH.format(extra=f'Observable-with: {bad}\n')))
+            problems = mutants.check([b], series, plans, ['kvm_pgtable'])
+            self.assertEqual(len(problems), 1, bad)
+            self.assertIn('Observable-with', problems[0])
+
     def test_bad_headers(self):
         for bad in ('Class: ordering\n', 'Class: sloppy\n'):
             text = PATCH.replace('Class: ordering\n', bad if 'sloppy' in bad else '')
